@@ -1,0 +1,43 @@
+# Two commands: `make demo` and `make test`. Both create .venv on first use and reuse it after.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATA ?= data/demo
+
+.PHONY: demo test lint setup lock docs clean bench
+
+setup: $(STAMP)
+
+# Reinstall only when the dependency list or the lock changes.
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/creatorscore simulate --out $(DATA)
+	$(BIN)/creatorscore validate --data $(DATA)
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest -n 2
+
+docs: $(STAMP)
+	$(BIN)/creatorscore contract docs --out docs/data-contract.md
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_simulate.py
+	$(BIN)/python benchmarks/bench_validate.py
+
+# Re-resolve the lock from pyproject.toml in a scratch environment.
+lock:
+	rm -rf /tmp/creatorscore-lock && $(PYTHON) -m venv /tmp/creatorscore-lock
+	/tmp/creatorscore-lock/bin/python -m pip install --quiet '.[dev]'
+	/tmp/creatorscore-lock/bin/python -m pip freeze --exclude creatorscore > constraints.txt.new
+	(head -2 constraints.txt; cat constraints.txt.new) > constraints.txt.tmp && rm constraints.txt.new
+	mv constraints.txt.tmp constraints.txt
+
+clean:
+	rm -rf $(VENV) data mlruns mlflow.db

@@ -1,0 +1,283 @@
+"""The creator-history data contract: the one definition of every table, column and rule.
+
+The validator, the simulator's output, the generated `docs/data-contract.md` and every
+later stage read their expectations from here, so the contract cannot drift between them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """Logical column types; the loader coerces whatever the file holds to these."""
+
+    ID = "id"
+    STRING = "string"
+    TIMESTAMP = "timestamp"
+    FLOAT = "float"
+    INT = "int"
+
+
+MARKETS = ("ID", "TH", "VN", "MY", "PH", "SG")
+ORDER_STATUSES = ("pending", "completed", "cancelled", "returned", "refunded")
+POLICIES = (
+    "not_as_described",
+    "counterfeit",
+    "prohibited_item",
+    "misleading_claim",
+    "off_platform_transaction",
+    "fake_engagement",
+    "abusive_conduct",
+    "other",
+)
+SEVERITIES = ("minor", "moderate", "severe")
+CASE_OUTCOMES = ("confirmed", "cleared", "open")
+LINK_TYPES = ("device", "payment", "bank_account", "address", "phone")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    description: str
+    nullable: bool = False
+    unique: bool = False
+    allowed: tuple[str, ...] | None = None
+    min_value: float | None = None
+    max_value: float | None = None
+    references_creator: bool = False
+
+    def rule_text(self) -> str:
+        """The column's constraints as a reader of the contract wants them, in one cell."""
+        rules = []
+        if self.unique:
+            rules.append("unique")
+        rules.append("nullable" if self.nullable else "required")
+        if self.allowed:
+            rules.append("one of " + ", ".join(f"`{v}`" for v in self.allowed))
+        if self.min_value is not None and self.max_value is not None:
+            rules.append(f"{self.min_value:g} to {self.max_value:g}")
+        elif self.min_value is not None:
+            rules.append(f">= {self.min_value:g}")
+        if self.references_creator:
+            rules.append("must name an accepted creator")
+        return "; ".join(rules)
+
+
+@dataclass(frozen=True)
+class TimeOrder:
+    """`later` may not precede `earlier` in the same row (checked only when both are set)."""
+
+    later: str
+    earlier: str
+
+
+@dataclass(frozen=True)
+class NullWhen:
+    """`column` must be null exactly when `when_column` equals `when_value`.
+
+    This is how an unresolved order or an open case says "not yet known": a final status
+    without its timestamp, or a pending one with it, is an inconsistent row.
+    """
+
+    column: str
+    when_column: str
+    when_value: str
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    required: bool = True
+    time_orders: tuple[TimeOrder, ...] = ()
+    null_when: tuple[NullWhen, ...] = ()
+    knowledge_time: str | None = None
+    """The column saying when a row's facts became known to the platform (see issue 3)."""
+
+    @property
+    def id_column(self) -> Column | None:
+        return next((c for c in self.columns if c.unique), None)
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+def _id(name: str, description: str, **kw) -> Column:
+    return Column(name, Kind.ID, description, **kw)
+
+
+def _creator_ref() -> Column:
+    return _id("creator_id", "The creator the row belongs to.", references_creator=True)
+
+
+TABLES: tuple[Table, ...] = (
+    Table(
+        "creators",
+        "One row per creator account.",
+        (
+            _id("creator_id", "Platform creator id.", unique=True),
+            Column("market", Kind.STRING, "Country market.", allowed=MARKETS),
+            Column("category", Kind.STRING, "Primary selling category (free text)."),
+            Column("onboarded_at", Kind.TIMESTAMP, "When the account joined the creator program."),
+        ),
+        knowledge_time="onboarded_at",
+    ),
+    Table(
+        "live_sessions",
+        "One row per livestream.",
+        (
+            _id("session_id", "Livestream id.", unique=True),
+            _creator_ref(),
+            Column("started_at", Kind.TIMESTAMP, "Stream start."),
+            Column("duration_s", Kind.INT, "Stream length in seconds.", min_value=0),
+            Column("peak_viewers", Kind.INT, "Highest concurrent viewer count.", min_value=0),
+            Column("comments", Kind.INT, "Comments posted during the stream.", min_value=0),
+        ),
+        knowledge_time="started_at",
+    ),
+    Table(
+        "orders",
+        "One row per order attributed to a creator.",
+        (
+            _id("order_id", "Order id.", unique=True),
+            _creator_ref(),
+            _id(
+                "session_id",
+                "Livestream the order came from; null for video or showcase orders.",
+                nullable=True,
+            ),
+            _id("buyer_id", "Buyer account id. Never shown in reports or API responses."),
+            Column("created_at", Kind.TIMESTAMP, "When the order was placed."),
+            Column("amount_usd", Kind.FLOAT, "Order value in USD.", min_value=0),
+            Column("status", Kind.STRING, "Final (or current) status.", allowed=ORDER_STATUSES),
+            Column(
+                "resolved_at",
+                Kind.TIMESTAMP,
+                "When the order reached its final status; null while pending.",
+                nullable=True,
+            ),
+        ),
+        time_orders=(TimeOrder("resolved_at", "created_at"),),
+        null_when=(NullWhen("resolved_at", "status", "pending"),),
+        knowledge_time="resolved_at",
+    ),
+    Table(
+        "buyer_reports",
+        "One row per report a buyer or viewer filed against a creator.",
+        (
+            _id("report_id", "Report id.", unique=True),
+            _creator_ref(),
+            _id("session_id", "Livestream reported, if any.", nullable=True),
+            _id("order_id", "Order reported, if any.", nullable=True),
+            Column("created_at", Kind.TIMESTAMP, "When the report was filed."),
+            Column("reason", Kind.STRING, "Reported problem.", allowed=POLICIES),
+        ),
+        knowledge_time="created_at",
+    ),
+    Table(
+        "violations",
+        "One row per policy violation decided against a creator.",
+        (
+            _id("violation_id", "Violation id.", unique=True),
+            _creator_ref(),
+            Column("decided_at", Kind.TIMESTAMP, "When enforcement decided the violation."),
+            Column("policy", Kind.STRING, "Policy violated.", allowed=POLICIES),
+            Column("severity", Kind.STRING, "Severity tier.", allowed=SEVERITIES),
+            Column("points", Kind.FLOAT, "Enforcement points assigned.", min_value=0),
+            Column(
+                "overturned_at",
+                Kind.TIMESTAMP,
+                "When the creator won an appeal against it; null if standing.",
+                nullable=True,
+            ),
+        ),
+        time_orders=(TimeOrder("overturned_at", "decided_at"),),
+        knowledge_time="decided_at",
+    ),
+    Table(
+        "quality_reviews",
+        "One row per human content-quality review of a sampled livestream.",
+        (
+            _id("review_id", "Review id.", unique=True),
+            _creator_ref(),
+            _id("session_id", "Livestream reviewed."),
+            Column("reviewed_at", Kind.TIMESTAMP, "When the review was completed."),
+            Column("score", Kind.INT, "Reviewer's score.", min_value=1, max_value=5),
+        ),
+        knowledge_time="reviewed_at",
+    ),
+    Table(
+        "abuse_cases",
+        "One row per abuse investigation opened against a creator.",
+        (
+            _id("case_id", "Case id.", unique=True),
+            _creator_ref(),
+            Column("opened_at", Kind.TIMESTAMP, "When the investigation opened."),
+            Column("closed_at", Kind.TIMESTAMP, "When it closed; null while open.", nullable=True),
+            Column("outcome", Kind.STRING, "Result of the case.", allowed=CASE_OUTCOMES),
+            Column("abuse_type", Kind.STRING, "Abuse found, if any (free text).", nullable=True),
+        ),
+        time_orders=(TimeOrder("closed_at", "opened_at"),),
+        null_when=(NullWhen("closed_at", "outcome", "open"),),
+        knowledge_time="closed_at",
+    ),
+    Table(
+        "account_links",
+        "Identifiers a creator account shares with the world; shared values link accounts.",
+        (
+            _creator_ref(),
+            Column("link_type", Kind.STRING, "What is shared.", allowed=LINK_TYPES),
+            _id("link_value", "Hashed identifier value; equal hashes mean a shared identifier."),
+            Column("first_seen_at", Kind.TIMESTAMP, "When the platform first saw the link."),
+        ),
+        required=False,
+        knowledge_time="first_seen_at",
+    ),
+    Table(
+        "campaign_participation",
+        "One row per creator joining a platform incentive campaign.",
+        (
+            _creator_ref(),
+            _id("campaign_id", "Campaign id."),
+            Column("joined_at", Kind.TIMESTAMP, "When the creator joined the campaign."),
+            Column("incentive_usd", Kind.FLOAT, "Incentive paid or promised in USD.", min_value=0),
+        ),
+        required=False,
+        knowledge_time="joined_at",
+    ),
+)
+
+TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
+
+
+class Reason(StrEnum):
+    """Why a row was quarantined. Every check the validator runs maps to exactly one."""
+
+    MISSING_VALUE = "missing_value"
+    BAD_TYPE = "bad_type"
+    NOT_ALLOWED = "not_allowed"
+    OUT_OF_RANGE = "out_of_range"
+    DUPLICATE_ROW = "duplicate_row"
+    DUPLICATE_ID = "duplicate_id"
+    TIME_ORDER = "time_order"
+    INCONSISTENT_STATUS = "inconsistent_status"
+    UNKNOWN_CREATOR = "unknown_creator"
+    CREATOR_QUARANTINED = "creator_quarantined"
+
+
+REASON_DESCRIPTIONS: dict[Reason, str] = {
+    Reason.MISSING_VALUE: "a required column is null or empty",
+    Reason.BAD_TYPE: "a value cannot be read as the column's type (number, integer, timestamp)",
+    Reason.NOT_ALLOWED: "a value outside the column's vocabulary",
+    Reason.OUT_OF_RANGE: "a number outside the column's range",
+    Reason.DUPLICATE_ROW: "an exact copy of an earlier row; the first copy is accepted",
+    Reason.DUPLICATE_ID: "an id shared by rows that disagree; all of them are quarantined",
+    Reason.TIME_ORDER: "a timestamp earlier than the one it must follow",
+    Reason.INCONSISTENT_STATUS: "a status that contradicts its timestamp",
+    Reason.UNKNOWN_CREATOR: "a creator_id absent from the creators table",
+    Reason.CREATOR_QUARANTINED: "a creator_id whose creators row was itself quarantined",
+}

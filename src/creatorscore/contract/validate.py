@@ -1,0 +1,253 @@
+"""Row-level validation against the contract.
+
+A pure function of raw frames: it returns typed accepted rows and the rejected rows as they
+were read, each with its reason, so that for every table read = accepted + quarantined.
+Every check is a vectorised mask; no Python runs per row.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from creatorscore.contract.schema import TABLES, Column, Kind, Reason, Table
+from creatorscore.errors import ContractError
+
+TIMESTAMP_DTYPE = "datetime64[us, UTC]"
+QUARANTINE_COLUMNS = ("_source_row", "_reason", "_column", "_details")
+
+
+@dataclass(frozen=True)
+class TableSummary:
+    read: int
+    accepted: int
+    quarantined: int
+    reasons: dict[str, int]
+
+
+@dataclass
+class Validated:
+    """Accepted rows (typed, contract columns first) and quarantined rows (raw, with reasons)."""
+
+    tables: dict[str, pd.DataFrame]
+    quarantine: dict[str, pd.DataFrame]
+    summary: dict[str, TableSummary]
+
+    def summary_json(self) -> dict:
+        return {"tables": {name: asdict(s) for name, s in self.summary.items()}}
+
+
+@dataclass(frozen=True)
+class _Failure:
+    reason: Reason
+    column: str
+    mask: np.ndarray
+
+    @property
+    def label(self) -> str:
+        return f"{self.reason}:{self.column}" if self.column else str(self.reason)
+
+
+def validate(raw: dict[str, pd.DataFrame]) -> Validated:
+    """Validate every contract table present in `raw`; raises ContractError on missing ones."""
+    missing = [t.name for t in TABLES if t.required and t.name not in raw]
+    if missing:
+        raise ContractError(f"required table(s) missing: {', '.join(missing)}")
+    tables, quarantine, summary = {}, {}, {}
+    creator_ids = accepted_creator_ids = None
+    for table in TABLES:  # creators comes first: every other table is checked against it
+        if table.name not in raw:
+            continue
+        frame = raw[table.name]
+        typed, failures = _check_table(table, frame, creator_ids, accepted_creator_ids)
+        accepted, rejected, reasons = _split(table, frame, typed, failures)
+        if table.name == "creators":
+            creator_ids = typed["creator_id"]
+            accepted_creator_ids = accepted["creator_id"]
+        tables[table.name], quarantine[table.name] = accepted, rejected
+        summary[table.name] = TableSummary(len(frame), len(accepted), len(rejected), reasons)
+    return Validated(tables, quarantine, summary)
+
+
+def _check_table(
+    table: Table,
+    frame: pd.DataFrame,
+    creator_ids: pd.Series | None,
+    accepted_creator_ids: pd.Series | None,
+) -> tuple[dict[str, pd.Series], list[_Failure]]:
+    absent = [c.name for c in table.columns if c.name not in frame.columns]
+    if absent:
+        raise ContractError(f"table {table.name}: required column(s) missing: {', '.join(absent)}")
+    typed: dict[str, pd.Series] = {}
+    present: dict[str, np.ndarray] = {}
+    failures: list[_Failure] = []
+    for column in table.columns:
+        values, missing, bad = _coerce(table.name, column, frame[column.name])
+        typed[column.name] = values
+        valid = ~missing & ~bad
+        present[column.name] = valid
+        if not column.nullable:
+            failures.append(_Failure(Reason.MISSING_VALUE, column.name, missing))
+        failures.append(_Failure(Reason.BAD_TYPE, column.name, bad))
+        if column.allowed is not None:
+            outside = valid & ~values.isin(column.allowed).to_numpy()
+            failures.append(_Failure(Reason.NOT_ALLOWED, column.name, outside))
+        if column.kind in (Kind.INT, Kind.FLOAT):
+            failures.append(_Failure(Reason.OUT_OF_RANGE, column.name, valid & _outside_range(column, values)))
+
+    for rule in table.time_orders:
+        both = present[rule.later] & present[rule.earlier]
+        before = (typed[rule.later] < typed[rule.earlier]).to_numpy(dtype=bool, na_value=False)
+        failures.append(_Failure(Reason.TIME_ORDER, rule.later, both & before))
+    for rule in table.null_when:
+        status_is = (typed[rule.when_column] == rule.when_value).to_numpy(dtype=bool, na_value=False)
+        contradicts = present[rule.when_column] & (~present[rule.column] != status_is)
+        # a set-but-unparseable timestamp is already a bad_type; don't report it twice
+        contradicts &= ~_failed(failures, Reason.BAD_TYPE, rule.column)
+        failures.append(_Failure(Reason.INCONSISTENT_STATUS, rule.when_column, contradicts))
+
+    failures.extend(_duplicates(table, frame, typed, present))
+    if any(c.references_creator for c in table.columns) and creator_ids is not None:
+        failures.extend(_creator_refs(typed["creator_id"], present["creator_id"], creator_ids, accepted_creator_ids))
+    return typed, failures
+
+
+def _failed(failures: list[_Failure], reason: Reason, column: str) -> np.ndarray:
+    return next(f.mask for f in failures if f.reason == reason and f.column == column)
+
+
+def _coerce(table: str, column: Column, raw: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Read `raw` as the column's kind: (typed values, missing mask, present-but-unreadable mask)."""
+    is_text = pd.api.types.is_string_dtype(raw.dtype) or raw.dtype == object
+    missing = raw.isna().to_numpy()
+    if is_text:
+        blank = (raw.astype("str").str.strip() == "").to_numpy(dtype=bool, na_value=False)
+        missing = missing | blank
+    if column.kind in (Kind.ID, Kind.STRING):
+        values = raw.astype("str").str.strip() if is_text else raw.astype("str")
+        return values.where(~missing), missing, np.zeros(len(raw), dtype=bool)
+    if column.kind == Kind.TIMESTAMP:
+        values = _timestamps(table, column, raw)
+    else:
+        values = _numbers(table, column, raw, is_text)
+    bad = ~missing & values.isna().to_numpy()
+    if column.kind == Kind.INT:
+        as_float = values.to_numpy(dtype=float, na_value=np.nan)
+        bad |= ~missing & np.isfinite(as_float) & (np.floor(as_float) != as_float)
+    return values, missing, bad
+
+
+def _timestamps(table: str, column: Column, raw: pd.Series) -> pd.Series:
+    if isinstance(raw.dtype, pd.DatetimeTZDtype):
+        return raw.dt.tz_convert("UTC").astype(TIMESTAMP_DTYPE)
+    if pd.api.types.is_datetime64_dtype(raw.dtype):  # naive: the contract says UTC
+        return raw.dt.tz_localize("UTC").astype(TIMESTAMP_DTYPE)
+    if pd.api.types.is_numeric_dtype(raw.dtype) or pd.api.types.is_bool_dtype(raw.dtype):
+        raise ContractError(
+            f"table {table}: column {column.name} holds {raw.dtype} values; "
+            "expected timestamps (a timestamp type, or ISO 8601 text)"
+        )
+    parsed = pd.to_datetime(raw.astype(object), errors="coerce", utc=True, format="ISO8601")
+    return parsed.astype(TIMESTAMP_DTYPE)
+
+
+def _numbers(table: str, column: Column, raw: pd.Series, is_text: bool) -> pd.Series:
+    if pd.api.types.is_bool_dtype(raw.dtype) or not (is_text or pd.api.types.is_numeric_dtype(raw.dtype)):
+        raise ContractError(
+            f"table {table}: column {column.name} holds {raw.dtype} values; expected numbers"
+        )
+    source = raw.astype(object) if is_text else raw
+    return pd.to_numeric(source, errors="coerce").astype("float64")
+
+
+def _outside_range(column: Column, values: pd.Series) -> np.ndarray:
+    numbers = values.to_numpy(dtype=float, na_value=np.nan)
+    outside = np.isinf(numbers)
+    with np.errstate(invalid="ignore"):
+        if column.min_value is not None:
+            outside |= numbers < column.min_value
+        if column.max_value is not None:
+            outside |= numbers > column.max_value
+    return outside
+
+
+def _duplicates(
+    table: Table, frame: pd.DataFrame, typed: dict[str, pd.Series], present: dict[str, np.ndarray]
+) -> list[_Failure]:
+    """Exact copies lose to their first occurrence; rows that share an id but disagree all lose.
+
+    Hashing whole rows is costly on large tables, so it only runs on rows whose id repeats.
+    """
+    n = len(frame)
+    id_column = table.id_column
+    if id_column is None:
+        return [_Failure(Reason.DUPLICATE_ROW, "", frame.duplicated(keep="first").to_numpy())]
+    ids = typed[id_column.name]
+    repeated = ids.duplicated(keep=False).to_numpy() & present[id_column.name]
+    copy_of_earlier = np.zeros(n, dtype=bool)
+    conflicting = np.zeros(n, dtype=bool)
+    if repeated.any():
+        positions = np.flatnonzero(repeated)
+        candidates = frame.iloc[positions]
+        exact = candidates.duplicated(keep="first").to_numpy()
+        copy_of_earlier[positions[exact]] = True
+        distinct = positions[~exact]
+        disagree = ids.iloc[distinct].duplicated(keep=False).to_numpy()
+        conflicting[distinct[disagree]] = True
+        # an exact copy of a row that conflicts with a third one is part of the conflict too
+        conflicting[positions] |= ids.iloc[positions].isin(ids.iloc[distinct[disagree]]).to_numpy()
+        copy_of_earlier &= ~conflicting
+    return [
+        _Failure(Reason.DUPLICATE_ROW, "", copy_of_earlier),
+        _Failure(Reason.DUPLICATE_ID, id_column.name, conflicting),
+    ]
+
+
+def _creator_refs(
+    creator_id: pd.Series,
+    present: np.ndarray,
+    creator_ids: pd.Series,
+    accepted_creator_ids: pd.Series,
+) -> list[_Failure]:
+    accepted = creator_id.isin(accepted_creator_ids).to_numpy()
+    known = creator_id.isin(creator_ids.dropna()).to_numpy()
+    return [
+        _Failure(Reason.UNKNOWN_CREATOR, "creator_id", present & ~known),
+        _Failure(Reason.CREATOR_QUARANTINED, "creator_id", present & known & ~accepted),
+    ]
+
+
+def _split(
+    table: Table, frame: pd.DataFrame, typed: dict[str, pd.Series], failures: list[_Failure]
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
+    """Each rejected row is counted once, under the first check it fails, in contract order."""
+    first = np.full(len(frame), -1)
+    for i, failure in enumerate(failures):
+        first = np.where((first < 0) & failure.mask, i, first)
+    rejected_at = np.flatnonzero(first >= 0)
+    accepted_at = np.flatnonzero(first < 0)
+
+    accepted = pd.DataFrame({name: values.iloc[accepted_at] for name, values in typed.items()})
+    for name in frame.columns.difference(list(typed), sort=False):
+        accepted[name] = frame[name].iloc[accepted_at]
+    for column in table.columns:  # coerced as floats; exact once the bad rows are gone
+        if column.kind == Kind.INT:
+            accepted[column.name] = accepted[column.name].astype("int64")
+    accepted = accepted.reset_index(drop=True)
+
+    rejected = frame.iloc[rejected_at].reset_index(drop=True)
+    primary = first[rejected_at]
+    details = np.full(len(rejected_at), "", dtype=object)
+    for failure in failures:
+        hit = failure.mask[rejected_at]
+        details[hit] = details[hit] + np.where(details[hit] == "", "", "; ") + failure.label
+    reasons = np.array([str(f.reason) for f in failures] or [""], dtype=object)[primary]
+    columns = np.array([f.column for f in failures] or [""], dtype=object)[primary]
+    rejected["_source_row"] = rejected_at
+    rejected["_reason"] = pd.array(reasons, dtype="str")
+    rejected["_column"] = pd.array(columns, dtype="str")
+    rejected["_details"] = pd.array(details, dtype="str")
+    return accepted, rejected, dict(Counter(reasons.tolist()))
