@@ -95,8 +95,8 @@ class Table:
     required: bool = True
     time_orders: tuple[TimeOrder, ...] = ()
     null_when: tuple[NullWhen, ...] = ()
-    knowledge_time: str | None = None
-    """The column saying when a row's facts became known to the platform (see issue 3)."""
+    known_at: str = ""
+    """Which timestamp makes each of the row's facts known; point-in-time features obey it."""
 
     @property
     def id_column(self) -> Column | None:
@@ -124,7 +124,7 @@ TABLES: tuple[Table, ...] = (
             Column("category", Kind.STRING, "Primary selling category (free text)."),
             Column("onboarded_at", Kind.TIMESTAMP, "When the account joined the creator program."),
         ),
-        knowledge_time="onboarded_at",
+        known_at="`onboarded_at`",
     ),
     Table(
         "live_sessions",
@@ -137,7 +137,7 @@ TABLES: tuple[Table, ...] = (
             Column("peak_viewers", Kind.INT, "Highest concurrent viewer count.", min_value=0),
             Column("comments", Kind.INT, "Comments posted during the stream.", min_value=0),
         ),
-        knowledge_time="started_at",
+        known_at="`started_at`",
     ),
     Table(
         "orders",
@@ -163,7 +163,7 @@ TABLES: tuple[Table, ...] = (
         ),
         time_orders=(TimeOrder("resolved_at", "created_at"),),
         null_when=(NullWhen("resolved_at", "status", "pending"),),
-        knowledge_time="resolved_at",
+        known_at="`created_at` for the order, `resolved_at` for its final status",
     ),
     Table(
         "buyer_reports",
@@ -176,7 +176,7 @@ TABLES: tuple[Table, ...] = (
             Column("created_at", Kind.TIMESTAMP, "When the report was filed."),
             Column("reason", Kind.STRING, "Reported problem.", allowed=POLICIES),
         ),
-        knowledge_time="created_at",
+        known_at="`created_at`",
     ),
     Table(
         "violations",
@@ -196,7 +196,7 @@ TABLES: tuple[Table, ...] = (
             ),
         ),
         time_orders=(TimeOrder("overturned_at", "decided_at"),),
-        knowledge_time="decided_at",
+        known_at="`decided_at`; `overturned_at` for a won appeal",
     ),
     Table(
         "quality_reviews",
@@ -208,7 +208,7 @@ TABLES: tuple[Table, ...] = (
             Column("reviewed_at", Kind.TIMESTAMP, "When the review was completed."),
             Column("score", Kind.INT, "Reviewer's score.", min_value=1, max_value=5),
         ),
-        knowledge_time="reviewed_at",
+        known_at="`reviewed_at`",
     ),
     Table(
         "abuse_cases",
@@ -223,7 +223,7 @@ TABLES: tuple[Table, ...] = (
         ),
         time_orders=(TimeOrder("closed_at", "opened_at"),),
         null_when=(NullWhen("closed_at", "outcome", "open"),),
-        knowledge_time="closed_at",
+        known_at="`opened_at` for the investigation, `closed_at` for its outcome",
     ),
     Table(
         "account_links",
@@ -235,7 +235,7 @@ TABLES: tuple[Table, ...] = (
             Column("first_seen_at", Kind.TIMESTAMP, "When the platform first saw the link."),
         ),
         required=False,
-        knowledge_time="first_seen_at",
+        known_at="`first_seen_at`",
     ),
     Table(
         "campaign_participation",
@@ -247,7 +247,7 @@ TABLES: tuple[Table, ...] = (
             Column("incentive_usd", Kind.FLOAT, "Incentive paid or promised in USD.", min_value=0),
         ),
         required=False,
-        knowledge_time="joined_at",
+        known_at="`joined_at`",
     ),
 )
 

@@ -107,7 +107,7 @@ def _check_table(
         contradicts = present[rule.when_column] & (~present[rule.column] != status_is)
         # a set-but-unparseable timestamp is already a bad_type; don't report it twice
         contradicts &= ~_failed(failures, Reason.BAD_TYPE, rule.column)
-        failures.append(_Failure(Reason.INCONSISTENT_STATUS, rule.when_column, contradicts))
+        failures.append(_Failure(Reason.INCONSISTENT_STATUS, rule.column, contradicts))
 
     failures.extend(_duplicates(table, frame, typed, present))
     if any(c.references_creator for c in table.columns) and creator_ids is not None:
@@ -127,8 +127,8 @@ def _coerce(table: str, column: Column, raw: pd.Series) -> tuple[pd.Series, np.n
         blank = (raw.astype("str").str.strip() == "").to_numpy(dtype=bool, na_value=False)
         missing = missing | blank
     if column.kind in (Kind.ID, Kind.STRING):
-        values = raw.astype("str").str.strip() if is_text else raw.astype("str")
-        return values.where(~missing), missing, np.zeros(len(raw), dtype=bool)
+        # never trimmed: "ID " is not "ID", and the validator reports rather than edits
+        return raw.astype("str").where(~missing), missing, np.zeros(len(raw), dtype=bool)
     if column.kind == Kind.TIMESTAMP:
         values = _timestamps(table, column, raw)
     else:

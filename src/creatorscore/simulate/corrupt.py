@@ -112,7 +112,7 @@ def _corrupt_table(
             rule = table.null_when[0]
             rows = pick(_settled(table, frame, rule.column))
             frame.loc[rows, rule.column] = pd.NaT
-            log += [(r, kind, rule.when_column) for r in rows]
+            log += [(r, kind, rule.column) for r in rows]
         elif kind == Reason.UNKNOWN_CREATOR:
             rows = pick()
             frame.loc[rows, "creator_id"] = [f"cr-unknown-{k}" for k in range(len(rows))]

@@ -136,7 +136,7 @@ def draw_reports(
 def draw_violations(config: SimulationConfig, pop: Population, reports: Reports, rng: np.random.Generator) -> Violations:
     """Some reports escalate to a decided violation; noise-based ones are often overturned."""
     mimic = pop.mimic[reports.creator]
-    p_escalate = np.where(reports.genuine, np.where(mimic, 0.06, 0.14), 0.012)
+    p_escalate = np.where(reports.genuine, np.where(mimic, 0.1, 0.25), 0.02)
     escalated = np.flatnonzero(rng.random(len(reports.creator)) < p_escalate)
     n = len(escalated)
     decided = reports.created[escalated] + 1 + rng.gamma(2, 3, n)

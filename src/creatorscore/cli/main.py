@@ -1,0 +1,157 @@
+"""The `creatorscore` command: one subcommand per pipeline stage.
+
+User mistakes (bad paths, flags, tables) end as one line on stderr and exit code 2; only a
+bug in creatorscore itself shows a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table as RichTable
+
+from creatorscore.contract.docs import render as render_contract
+from creatorscore.contract.read import load_marketplace, write_quarantine
+from creatorscore.errors import UserError
+
+app = typer.Typer(
+    help="Score live-shopping creators for content quality and abuse risk.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+contract_app = typer.Typer(help="The data contract platforms' tables must meet.", no_args_is_help=True)
+app.add_typer(contract_app, name="contract")
+err = Console(stderr=True)
+
+
+def main() -> None:
+    """Entry point: run the app, turning user errors into one line and exit code 2."""
+    try:
+        app()
+    except UserError as error:
+        err.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+
+
+def _config_error(error: ValidationError) -> UserError:
+    def one(problem: dict) -> str:
+        flag = "-".join(str(part) for part in problem["loc"]).replace("_", "-")
+        message = problem["msg"].removeprefix("Value error, ")
+        return f"--{flag}: {message}" if flag else message
+
+    return UserError("; ".join(one(problem) for problem in error.errors()))
+
+
+def _stages() -> Progress:
+    return Progress(
+        TextColumn("{task.description:<12}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
+
+
+@app.command()
+def simulate(
+    out: Annotated[Path, typer.Option(help="Folder to write the tables to (created if absent).")],
+    creators: Annotated[int, typer.Option(help="Number of creators.")] = 2_000,
+    days: Annotated[int, typer.Option(help="Days of history.")] = 180,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same tables.")] = 7,
+    start: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="First day of history.")] = datetime(
+        2026, 6, 15
+    ),
+    emerging_after: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Day the emerging abuse tactic starts (default: 70% in)."),
+    ] = None,
+    corrupt_rate: Annotated[float, typer.Option(help="Share of rows per table to make malformed.")] = 0.0,
+) -> None:
+    """Simulate a live-shopping marketplace: contract tables plus ground truth in OUT/ground_truth/."""
+    from creatorscore.simulate import SimulationConfig, write_marketplace
+    from creatorscore.simulate import simulate as run_simulation
+    from creatorscore.simulate.marketplace import STAGES
+
+    try:
+        config = SimulationConfig(
+            creators=creators,
+            days=days,
+            seed=seed,
+            start=start.date(),
+            emerging_after=emerging_after.date() if emerging_after else None,
+            corrupt_rate=corrupt_rate,
+        )
+    except ValidationError as error:
+        raise _config_error(error) from None
+    with _stages() as progress:
+        task = progress.add_task("simulating", total=len(STAGES) + 1)
+
+        def advance(stage: str) -> None:
+            progress.update(task, description=stage, advance=1)
+
+        market = run_simulation(config, on_stage=advance)
+        progress.update(task, description="writing")
+        _writable(out)
+        write_marketplace(market, out)
+        progress.update(task, description="done", advance=1)
+    sizes = ", ".join(f"{name} {len(frame):,}" for name, frame in market.tables.items())
+    err.print(f"wrote {out}: {sizes}", highlight=False, soft_wrap=True)
+
+
+def _writable(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out} is a file; give a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UserError(f"cannot create --out {out}: {error.strerror}") from None
+
+
+@app.command()
+def validate(
+    data: Annotated[Path, typer.Option(help="Folder holding one <table>.parquet or <table>.csv per table.")],
+    quarantine: Annotated[
+        Path | None, typer.Option(help="Where rejected rows go (default: DATA/quarantine).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
+) -> None:
+    """Check every table against the data contract; quarantine bad rows with their reasons."""
+    with err.status("reading and validating"):
+        validated = load_marketplace(data)
+    target = quarantine or data / "quarantine"
+    written = write_quarantine(validated, target)
+    if as_json:
+        typer.echo(json.dumps(validated.summary_json(), indent=2))
+        return
+    table = RichTable(title=f"Validation of {data}")
+    for column in ("table", "read", "accepted", "quarantined", "reasons"):
+        table.add_column(column, justify="right" if column in ("read", "accepted", "quarantined") else "left")
+    for name, s in validated.summary.items():
+        reasons = "\n".join(f"{reason} {count:,}" for reason, count in sorted(s.reasons.items()))
+        table.add_row(name, f"{s.read:,}", f"{s.accepted:,}", f"{s.quarantined:,}", reasons or "-")
+    Console().print(table)
+    if written:
+        err.print(f"quarantined rows written to {target}", highlight=False)
+
+
+@contract_app.command("docs")
+def contract_docs(
+    out: Annotated[Path | None, typer.Option(help="Write the Markdown here instead of stdout.")] = None,
+) -> None:
+    """Render the data contract as Markdown from the schema in the code."""
+    text = render_contract()
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text)
+

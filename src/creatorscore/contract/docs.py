@@ -1,0 +1,54 @@
+"""Render the data contract as Markdown from the schema, so the document cannot drift from the code."""
+
+from __future__ import annotations
+
+from creatorscore.contract.schema import REASON_DESCRIPTIONS, TABLES, Table
+
+HEADER = """\
+# Data contract
+
+<!-- Generated from src/creatorscore/contract/schema.py by `make docs`; a test fails if it drifts. -->
+
+A platform brings its creator history as a folder of tables, one file per table:
+`<table>.parquet`, or `<table>.csv` with a header row (one of the two, not both).
+Ids are strings. Timestamps are UTC: a timestamp type (naive values are read as UTC) or
+ISO 8601 text. Columns beyond those listed are welcome and passed through untouched.
+
+`creatorscore validate --data DIR` checks every table. A missing required table or column,
+or a column whose type can never hold the values it should, stops with exit code 2 and a
+message naming it. Bad **rows** never stop the run: each goes to `DIR/quarantine/<table>.parquet`
+as it was read, with its position in the file (`_source_row`), the first check it failed
+(`_reason`, `_column`) and every check it failed (`_details`). The summary counts each row
+once, so that for every table `read = accepted + quarantined`. Every later command reads
+data through the same loader and sees only accepted rows.
+
+Each table says when its facts become **known** to the platform (its knowledge time).
+Point-in-time features use a fact only when its knowledge time is before the as-of time.
+"""
+
+
+def render() -> str:
+    parts = [HEADER, "## Tables\n"]
+    for table in TABLES:
+        parts.append(_table(table))
+    parts.append("## Quarantine reasons\n")
+    parts.append("Checks run in this order; a row is counted under the first it fails.\n")
+    parts.append("| reason | meaning |\n| --- | --- |")
+    parts.extend(f"| `{reason}` | {text} |" for reason, text in REASON_DESCRIPTIONS.items())
+    return "\n".join(parts) + "\n"
+
+
+def _table(table: Table) -> str:
+    lines = [
+        f"### `{table.name}` ({'required' if table.required else 'optional'})\n",
+        table.description,
+        f"Known at: {table.known_at}.\n",
+        "| column | type | rules | description |",
+        "| --- | --- | --- | --- |",
+    ]
+    lines += [f"| `{c.name}` | {c.kind} | {c.rule_text()} | {c.description} |" for c in table.columns]
+    for rule in table.time_orders:
+        lines.append(f"\n`{rule.later}` may not be earlier than `{rule.earlier}`.")
+    for rule in table.null_when:
+        lines.append(f"\n`{rule.column}` is null exactly when `{rule.when_column}` is `{rule.when_value}`.")
+    return "\n".join(line for line in lines if line != "") + "\n"

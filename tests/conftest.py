@@ -1,0 +1,22 @@
+"""Shared fixtures: small real marketplaces written to temporary folders, never mocks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from creatorscore.simulate import SimulatedMarketplace, SimulationConfig, simulate, write_marketplace
+
+
+@pytest.fixture(scope="session")
+def corrupted_market(tmp_path_factory: pytest.TempPathFactory) -> tuple[SimulatedMarketplace, Path]:
+    """A small marketplace with malformed rows of every kind, written as Parquet."""
+    market = simulate(SimulationConfig(creators=500, days=90, seed=5, corrupt_rate=0.02))
+    return market, write_marketplace(market, tmp_path_factory.mktemp("corrupted"))
+
+
+@pytest.fixture(scope="session")
+def clean_market_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    market = simulate(SimulationConfig(creators=200, days=45, seed=3))
+    return write_marketplace(market, tmp_path_factory.mktemp("clean"))
