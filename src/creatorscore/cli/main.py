@@ -93,6 +93,7 @@ def simulate(
         )
     except ValidationError as error:
         raise _config_error(error) from None
+    _writable(out)
     with _stages() as progress:
         task = progress.add_task("simulating", total=len(STAGES) + 1)
 
@@ -101,7 +102,6 @@ def simulate(
 
         market = run_simulation(config, on_stage=advance)
         progress.update(task, description="writing")
-        _writable(out)
         write_marketplace(market, out)
         progress.update(task, description="done", advance=1)
     sizes = ", ".join(f"{name} {len(frame):,}" for name, frame in market.tables.items())

@@ -178,7 +178,8 @@ def _take(ids: pa.Array, index: np.ndarray) -> pd.Series:
 
 
 def _labels(vocabulary: tuple[str, ...], index: np.ndarray) -> pd.Series:
-    return pd.Series(pd.Categorical.from_codes(index, vocabulary)).astype("str")
+    """vocabulary[index] as Arrow strings: no Python object per row."""
+    return _text(pa.array(vocabulary).take(pa.array(np.asarray(index, dtype=np.int64))))
 
 
 def _sessions_table(sessions: Sessions, creator_ids: pa.Array, session_ids: pa.Array, at: _Clock) -> pd.DataFrame:

@@ -1,0 +1,3 @@
+from creatorscore.cli.main import main
+
+main()
