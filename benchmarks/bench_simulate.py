@@ -25,8 +25,20 @@ def run_once(creators: int, days: int, seed: int, out: Path) -> tuple[float, flo
     """Wall seconds and peak RSS (GB) of one simulate run in its own process."""
     started = time.perf_counter()
     child = subprocess.Popen(
-        [sys.executable, "-m", "creatorscore.cli", "simulate", "--out", str(out),
-         "--creators", str(creators), "--days", str(days), "--seed", str(seed)],
+        [
+            sys.executable,
+            "-m",
+            "creatorscore.cli",
+            "simulate",
+            "--out",
+            str(out),
+            "--creators",
+            str(creators),
+            "--days",
+            str(days),
+            "--seed",
+            str(seed),
+        ],
         stderr=subprocess.DEVNULL,
     )
     _, status, usage = os.wait4(child.pid, 0)  # this child's own rusage, not all children's

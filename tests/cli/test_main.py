@@ -41,8 +41,10 @@ def test_validate_json_accounts_for_every_row_and_writes_quarantine(corrupted_ma
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)["tables"]
     for name, counts in summary.items():
-        assert counts["read"] == counts["accepted"] + counts["quarantined"] == len(
-            pd.read_parquet(data_dir / f"{name}.parquet")
+        assert (
+            counts["read"]
+            == counts["accepted"] + counts["quarantined"]
+            == len(pd.read_parquet(data_dir / f"{name}.parquet"))
         )
         assert sum(counts["reasons"].values()) == counts["quarantined"]
         assert len(pd.read_parquet(tmp_path / f"{name}.parquet")) == counts["quarantined"]

@@ -87,7 +87,12 @@ def test_quarantine_files_keep_each_row_as_read_with_its_reasons(corrupted_marke
 
 def _orders(**columns) -> dict[str, pd.DataFrame]:
     creators = pd.DataFrame(
-        {"creator_id": ["c1"], "market": ["ID"], "category": ["beauty"], "onboarded_at": ["2026-01-01T00:00:00Z"]}
+        {
+            "creator_id": ["c1"],
+            "market": ["ID"],
+            "category": ["beauty"],
+            "onboarded_at": ["2026-01-01T00:00:00Z"],
+        }
     )
     base = {
         "order_id": ["o1"],
@@ -226,7 +231,9 @@ def test_an_unreadable_file_is_a_contract_error_naming_it(clean_market_dir, tmp_
 
 cells = st.one_of(
     st.none(),
-    st.sampled_from(["", " ", "x", "-1", "0", "7", "2.5", "nan", "inf", "completed", "pending", "2026-02-01T00:00:00Z"]),
+    st.sampled_from(
+        ["", " ", "x", "-1", "0", "7", "2.5", "nan", "inf", "completed", "pending", "2026-02-01T00:00:00Z"]
+    ),
 )
 
 

@@ -17,9 +17,7 @@ import pytest
 from creatorscore.contract import TABLES, validate
 from creatorscore.simulate import SimulationConfig, simulate
 
-# 181 days, not 180: the window from 2026-06-15 must last 181 days to include 12.12 (see
-# test_default_window_includes_all_four_mega_sales).
-CONFIG = SimulationConfig(creators=3_000, days=181, seed=11)
+CONFIG = SimulationConfig(creators=3_000, days=180, seed=11)
 DAY = pd.Timedelta(days=1)
 ARCHETYPES = (
     "brushing",
@@ -87,6 +85,14 @@ def orders(market, truth) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def reports(market, truth) -> pd.DataFrame:
     return _with_truth(market.tables["buyer_reports"], truth, "created_at")
+
+
+@pytest.fixture(scope="module")
+def campaigns(market, truth) -> pd.DataFrame:
+    """Campaign sign-ups with the campaign's sale day; "after onset" means a campaign after onset."""
+    joins = market.tables["campaign_participation"]
+    sale_day = pd.to_datetime(joins["campaign_id"].str.removeprefix("cmp-")).dt.tz_localize("UTC")
+    return _with_truth(joins.assign(sale_day=sale_day), truth, "sale_day")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -266,11 +272,6 @@ def test_mega_sales_spike_above_surrounding_ordinary_days(market, window, sale, 
     assert spike >= floor, f"{table} on {sale} only {spike:.2f}x the surrounding ordinary days"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SimulationConfig says the default window spans 9.9 to 12.12, but start=2026-06-15 with "
-    "days=180 ends on 2026-12-11 (config.end is 2026-12-12, exclusive): 12.12 needs days >= 181",
-)
 def test_default_window_includes_all_four_mega_sales():
     default = SimulationConfig()
     assert default.start + timedelta(days=default.days) > date(2026, 12, 12), (
@@ -350,8 +351,8 @@ def test_reviews_sample_under_a_tenth_of_sessions(market):
 def test_the_same_creator_gets_different_review_scores(market):
     scores = market.tables["quality_reviews"].groupby("creator_id")["score"]
     often = scores.size() >= 3
-    varied = (scores.nunique()[often] > 1).mean()  # measured 0.81 for creators with 2+ reviews
-    spread = scores.std()[often].mean()  # measured ~0.6 points
+    varied = (scores.nunique()[often] > 1).mean()  # measured 0.91
+    spread = scores.std()[often].mean()  # measured 0.65 points
     assert varied >= 0.5, f"only {varied:.1%} of creators reviewed 3+ times got differing scores"
     assert spread >= 0.3, f"mean within-creator score spread only {spread:.2f}"
 
@@ -377,9 +378,9 @@ def test_abuse_starts_mid_history_not_on_day_zero(truth, window):
 
 
 def test_brushers_sell_to_a_small_repeating_buyer_pool_after_onset(orders):
-    after = _repeat_buyer_share(_after_onset(orders, "brushing"))  # measured 0.64
-    before = _repeat_buyer_share(_before_onset(orders, "brushing"))  # measured 0.00
-    healthy = _repeat_buyer_share(_non_abusers(orders))  # measured 0.10
+    after = _repeat_buyer_share(_after_onset(orders, "brushing"))  # measured 0.65
+    before = _repeat_buyer_share(_before_onset(orders, "brushing"))  # measured 0.08
+    healthy = _repeat_buyer_share(_non_abusers(orders))  # measured 0.17
     assert after >= 0.4, f"repeat-buyer share after onset only {after:.2f}"
     assert after >= 3 * max(healthy, before, 0.05), (after, before, healthy)
 
@@ -404,10 +405,12 @@ def test_misleading_claims_bring_returns_after_onset(orders):
         settled = rows[rows["status"] != "pending"]
         return _median_rate(settled, settled["status"] == "returned")
 
-    after, before = returned(_after_onset(orders, "misleading_claims")), returned(_non_abusers(orders))
-    # measured 0.24 vs 0.03
+    after = returned(_after_onset(orders, "misleading_claims"))
+    before = returned(_before_onset(orders, "misleading_claims"))
+    healthy = returned(_non_abusers(orders))
+    # measured 0.25 after onset vs 0.04 before and 0.04 for healthy creators
     assert after >= 0.12, f"misleading creators' return rate after onset only {after:.2f}"
-    assert after >= 3 * before, (after, before)
+    assert after >= 3 * max(before, healthy), (after, before, healthy)
 
 
 def test_misleading_claims_draw_misleading_and_not_as_described_reports(orders, reports):
@@ -437,7 +440,7 @@ def test_counterfeiters_sell_cheaper_after_onset(orders):
     rows = orders[(orders["archetype"] == "counterfeit") & ~orders["mimics_healthy"]]
     price = rows.groupby(["creator_id", "after_onset"])["amount_usd"].median().unstack().dropna()
     assert len(price) >= 10, len(price)
-    ratio = (price[True] / price[False]).median()  # the same creator, before and after onset
+    ratio = (price[True] / price[False]).median()  # same creator after/before onset: 0.58
     assert ratio <= 0.85, f"counterfeiters' median order value only falls to {ratio:.2f}x after onset"
 
 
@@ -471,21 +474,14 @@ def test_off_platform_diverters_are_reported_for_off_platform_transactions(sessi
     assert after >= 10 * max(before, healthy, 1), (after, before, healthy)
 
 
-def _campaign_share_joined(market, truth, window) -> pd.Series:
-    """Per creator: share of the campaigns since onset (or onboarding) that they joined."""
+def test_incentive_abusers_join_every_campaign(market, truth, window, campaigns):
     start, end = window
-    campaigns = pd.Series(_double_days(start, end))
+    sales = pd.Series(_double_days(start, end))
     since = truth["abuse_onset"].fillna(market.tables["creators"].set_index("creator_id")["onboarded_at"])
-    eligible = pd.Series({c: int((campaigns >= s).sum()) for c, s in since.items()})
-    joins = market.tables["campaign_participation"]
-    joined_day = pd.to_datetime(joins["campaign_id"].str.removeprefix("cmp-")).dt.tz_localize("UTC")
-    counted = joins[joined_day.to_numpy() >= joins["creator_id"].map(since).to_numpy()]
+    eligible = since.map(lambda at: int((sales >= at).sum()))
+    counted = campaigns[campaigns["sale_day"] >= campaigns["creator_id"].map(since)]
     joined = counted.groupby("creator_id").size().reindex(truth.index, fill_value=0)
-    return (joined / eligible)[eligible > 0]
-
-
-def test_incentive_abusers_join_every_campaign(market, truth, window):
-    share = _campaign_share_joined(market, truth, window)
+    share = (joined / eligible)[eligible > 0]  # of the campaigns since onset (or onboarding)
     group = truth.loc[share.index, "archetype"]
     abusers, healthy = share[group == "incentive_abuse"], share[group == "none"]
     # measured mean 0.93 of campaigns joined after onset vs 0.16 for healthy creators
@@ -520,7 +516,7 @@ def test_ring_members_share_device_or_payment_identifiers(market, truth):
     members = truth.index[truth["ring_id"].notna()]
     rings = truth.loc[members, "ring_id"]
     multi = rings[rings.map(rings.value_counts()) >= 2]
-    share = multi.index.isin(list(sharing)).mean()  # measured 0.95 (37 of 38 in rings of 2+)
+    share = multi.index.isin(list(sharing)).mean()  # measured 0.95 (36 of 38 in rings of 2+)
     assert share >= 0.75, f"only {share:.0%} of ring members share a device/payment with a ring-mate"
     assert multi.groupby(multi).apply(lambda ring: ring.index.isin(list(sharing)).any()).all()
     same_ring = pairs["ring_id_x"].notna() & (pairs["ring_id_x"] == pairs["ring_id_y"])
@@ -533,11 +529,6 @@ def test_ring_members_share_device_or_payment_identifiers(market, truth):
     assert outsiders <= 0.05, f"{outsiders:.1%} of creators outside rings share devices/payments"  # 0.019
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the last ring is whatever members are left over: at seed 11 ring0007 has 1 member, "
-    "though population.RING_SIZE says rings have 3-8 (a ring of one cannot share identifiers)",
-)
 def test_coordinated_rings_have_at_least_three_members(truth):
     sizes = truth["ring_id"].value_counts()
     assert (sizes >= 3).all(), f"ring sizes {sizes.to_dict()}"
@@ -550,41 +541,54 @@ def test_some_abusers_mimic_healthy_metrics(truth):
     assert not truth.loc[~truth["is_abuser"], "mimics_healthy"].any()
 
 
-def _cancel_or_refund(rows: pd.DataFrame) -> float:
-    return _median_rate(rows, rows["status"].isin(["cancelled", "refunded"]), min_rows=5)
+def _pooled_share(rows: pd.DataFrame, statuses: list[str], *, settled: bool = False) -> float:
+    if settled:
+        rows = rows[rows["status"] != "pending"]
+    return float(rows["status"].isin(statuses).mean())
 
 
-def _return_rate(rows: pd.DataFrame) -> float:
-    settled = rows[rows["status"] != "pending"]
-    return _median_rate(settled, settled["status"] == "returned", min_rows=5)
+def _cancelled_or_refunded(rows: pd.DataFrame) -> float:
+    return _pooled_share(rows, ["cancelled", "refunded"])
 
 
-def _refund_rate(rows: pd.DataFrame) -> float:
-    settled = rows[rows["status"] != "pending"]
-    return _median_rate(settled, settled["status"] == "refunded", min_rows=5)
+def _returned(rows: pd.DataFrame) -> float:
+    return _pooled_share(rows, ["returned"], settled=True)
 
 
-# archetype -> (rows it shows in, footprint measured per creator after onset; bigger is worse)
+def _refunded(rows: pd.DataFrame) -> float:
+    return _pooled_share(rows, ["refunded"], settled=True)
+
+
+def _comments_per_viewer(rows: pd.DataFrame) -> float:
+    return rows["comments"].sum() / rows["peak_viewers"].sum()
+
+
+def _mean_incentive(rows: pd.DataFrame) -> float:
+    return rows["incentive_usd"].mean()
+
+
+# archetype -> (table, footprint over all the cohort's rows after onset; bigger is more visible).
+# Pooled over the cohort rather than a per-creator median: a cohort holds only ~5-15 mimics.
 MIMIC_FOOTPRINTS = {
-    "brushing": ("orders", _cancel_or_refund),  # measured 0.07 mimics vs 0.59 others
-    "coordinated_ring": ("orders", _cancel_or_refund),  # 0.09 vs 0.57
-    "misleading_claims": ("orders", _return_rate),  # 0.06 vs 0.24
-    "counterfeit": ("orders", _refund_rate),
-    "off_platform_diversion": (
-        "sessions",
-        lambda rows: _median_ratio(rows, "comments", "peak_viewers"),
-    ),  # 1.0 vs 1.8
-    "incentive_abuse": ("orders", _repeat_buyer_share),  # 0.36 vs 0.59
+    # measured at seed 11, mimics vs other abusers of the same archetype:
+    "brushing": ("orders", _cancelled_or_refunded),  # 0.06 vs 0.44
+    "coordinated_ring": ("orders", _cancelled_or_refunded),  # 0.09 vs 0.44
+    "misleading_claims": ("orders", _returned),  # 0.10 vs 0.26
+    "counterfeit": ("orders", _refunded),  # 0.04 vs 0.19
+    "off_platform_diversion": ("sessions", _comments_per_viewer),  # 0.84 vs 2.52
+    "incentive_abuse": ("campaigns", _mean_incentive),  # 22 vs 62 USD
 }
 
 
 @pytest.mark.parametrize("archetype", ARCHETYPES)
-def test_mimics_leave_a_weaker_footprint_than_other_abusers(archetype, orders, sessions):
+def test_mimics_leave_a_weaker_footprint_than_other_abusers(archetype, orders, sessions, campaigns):
     table, footprint = MIMIC_FOOTPRINTS[archetype]
-    rows = {"orders": orders, "sessions": sessions}[table]
-    mimics = footprint(_after_onset(rows, archetype, mimic=True))
-    others = footprint(_after_onset(rows, archetype, mimic=False))
-    assert mimics < others, f"{archetype}: mimics {mimics:.3f} vs other abusers {others:.3f}"
+    rows = {"orders": orders, "sessions": sessions, "campaigns": campaigns}[table]
+    mimic_rows = _after_onset(rows, archetype, mimic=True)
+    assert mimic_rows["creator_id"].nunique() >= 3, "too few mimics to measure"
+    mimics, others = footprint(mimic_rows), footprint(_after_onset(rows, archetype, mimic=False))
+    # measured ratios 0.14-0.40 at seed 11, at most 0.70 over seeds 1-8
+    assert mimics <= 0.8 * others, f"{archetype}: mimics {mimics:.3f} vs other abusers {others:.3f}"
 
 
 # --------------------------------------------------------------------------- labels
@@ -701,7 +705,7 @@ def test_engagement_botting_inflates_viewers_without_orders(sessions):
 
     after = buys(_after_onset(sessions, "engagement_botting"))
     before = buys(_before_onset(sessions, "engagement_botting"))
-    # measured 0.009 orders per counted viewer after onset vs 0.036 before
+    # measured 0.009 orders per counted viewer after onset vs 0.038 before
     assert after <= 0.5 * before, (after, before)
 
 

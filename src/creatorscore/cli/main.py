@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +21,7 @@ from rich.table import Table as RichTable
 from creatorscore.contract.docs import render as render_contract
 from creatorscore.contract.read import load_marketplace, write_quarantine
 from creatorscore.errors import UserError
+from creatorscore.simulate.config import SimulationConfig
 
 app = typer.Typer(
     help="Score live-shopping creators for content quality and abuse risk.",
@@ -62,24 +63,27 @@ def _stages() -> Progress:
     )
 
 
+# the simulator's defaults and help texts live in SimulationConfig; the flags only point at them
+_SIM_HELP = {name: field.description for name, field in SimulationConfig.model_fields.items()}
+_SIM_DEFAULT = SimulationConfig()
+_SIM_START = datetime.combine(_SIM_DEFAULT.start, time())
+
+
 @app.command()
 def simulate(
     out: Annotated[Path, typer.Option(help="Folder to write the tables to (created if absent).")],
-    creators: Annotated[int, typer.Option(help="Number of creators.")] = 2_000,
-    days: Annotated[int, typer.Option(help="Days of history.")] = 180,
-    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same tables.")] = 7,
-    start: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="First day of history.")] = datetime(
-        2026, 6, 15
-    ),
+    creators: Annotated[int, typer.Option(help=_SIM_HELP["creators"])] = _SIM_DEFAULT.creators,
+    days: Annotated[int, typer.Option(help=_SIM_HELP["days"])] = _SIM_DEFAULT.days,
+    seed: Annotated[int, typer.Option(help=_SIM_HELP["seed"])] = _SIM_DEFAULT.seed,
+    start: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help=_SIM_HELP["start"])] = _SIM_START,
     emerging_after: Annotated[
-        datetime | None,
-        typer.Option(formats=["%Y-%m-%d"], help="Day the emerging abuse tactic starts (default: 70% in)."),
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help=_SIM_HELP["emerging_after"])
     ] = None,
-    corrupt_rate: Annotated[float, typer.Option(help="Share of rows per table to make malformed.")] = 0.0,
+    corrupt_rate: Annotated[float, typer.Option(help=_SIM_HELP["corrupt_rate"])] = _SIM_DEFAULT.corrupt_rate,
 ) -> None:
     """Simulate a live-shopping marketplace: contract tables plus ground truth in OUT/ground_truth/."""
-    from creatorscore.simulate import SimulationConfig, write_marketplace
     from creatorscore.simulate import simulate as run_simulation
+    from creatorscore.simulate import write_marketplace
     from creatorscore.simulate.marketplace import STAGES
 
     try:
@@ -154,4 +158,3 @@ def contract_docs(
         typer.echo(text, nl=False)
     else:
         out.write_text(text)
-

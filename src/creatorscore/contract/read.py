@@ -15,7 +15,9 @@ SUFFIXES = (".parquet", ".csv")
 
 def table_path(data_dir: Path, table: str) -> Path | None:
     """The file holding `table`, or None; two candidates for one table is an error."""
-    found = [data_dir / f"{table}{suffix}" for suffix in SUFFIXES if (data_dir / f"{table}{suffix}").is_file()]
+    found = [
+        data_dir / f"{table}{suffix}" for suffix in SUFFIXES if (data_dir / f"{table}{suffix}").is_file()
+    ]
     if len(found) > 1:
         raise ContractError(f"table {table} is given twice ({found[0].name} and {found[1].name}); keep one")
     return found[0] if found else None

@@ -6,7 +6,7 @@ later stage read their expectations from here, so the contract cannot drift betw
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 

@@ -83,7 +83,9 @@ def _corrupt_table(
         elif kind == Reason.NOT_ALLOWED:
             column = next(c for c in table.columns if c.allowed)
             rows = pick()
-            frame.loc[rows, column.name] = rng.choice(["unknown", column.allowed[0].upper() + " "], size=len(rows))
+            frame.loc[rows, column.name] = rng.choice(
+                ["unknown", column.allowed[0].upper() + " "], size=len(rows)
+            )
             log += [(r, kind, column.name) for r in rows]
         elif kind == Reason.OUT_OF_RANGE:
             column = next(c for c in table.columns if c.min_value is not None or c.max_value is not None)
@@ -99,8 +101,10 @@ def _corrupt_table(
                 copies[changed] = copies[changed] + timedelta(hours=1)
                 log += [(r, kind, table.id_column.name) for r in rows]
             first_new = len(frame) + sum(len(a) for a in appended)
-            log += [(first_new + k, kind, table.id_column.name if kind == Reason.DUPLICATE_ID else "")
-                    for k in range(len(rows))]
+            log += [
+                (first_new + k, kind, table.id_column.name if kind == Reason.DUPLICATE_ID else "")
+                for k in range(len(rows))
+            ]
             appended.append(copies)
         elif kind == Reason.TIME_ORDER:
             rule = table.time_orders[0]

@@ -19,8 +19,13 @@ from creatorscore.simulate.population import ARCHETYPE_NAMES, EMERGING, Populati
 
 POINTS = {"minor": 1.0, "moderate": 3.0, "severe": 6.0}
 # reports that are noise, not evidence of abuse
-NOISE_REASONS = {"not_as_described": 0.35, "other": 0.3, "abusive_conduct": 0.15, "misleading_claim": 0.1,
-                 "fake_engagement": 0.1}
+NOISE_REASONS = {
+    "not_as_described": 0.35,
+    "other": 0.3,
+    "abusive_conduct": 0.15,
+    "misleading_claim": 0.1,
+    "fake_engagement": 0.1,
+}
 # (probability a case is opened, probability an opened case is confirmed) per archetype
 DETECTION = {
     "brushing": (0.75, 0.8),
@@ -80,7 +85,9 @@ def draw_reports(
     misleading = pop.abusing(o_creator, o_created, "misleading_claims")
     counterfeit = pop.abusing(o_creator, o_created, "counterfeit")
     unhappy = np.isin(orders.status, [RETURNED, REFUNDED]) & ~orders.fake
-    p_report = np.where(unhappy, np.where(misleading | counterfeit, 0.45, 0.06), np.where(counterfeit, 0.04, 0.002))
+    p_report = np.where(
+        unhappy, np.where(misleading | counterfeit, 0.45, 0.06), np.where(counterfeit, 0.04, 0.002)
+    )
     p_report = p_report * np.where(pop.mimic[o_creator], 0.5, 1.0) * (orders.status != CANCELLED)
     reported = np.flatnonzero(rng.random(len(orders)) < p_report)
     genuine_order = (misleading | counterfeit)[reported]
@@ -118,10 +125,17 @@ def draw_reports(
     creator = np.where(from_stream, s_creator[np.maximum(session, 0)], o_creator[np.maximum(order, 0)])
     stream_offset = rng.random(len(session)) * sessions.duration_s[np.maximum(session, 0)] / 86_400
     order_offset = rng.uniform(1, 14, len(session))  # after delivery
-    created = np.where(from_stream, s_start[np.maximum(session, 0)] + stream_offset,
-                       o_created[np.maximum(order, 0)] + order_offset)
-    reason = np.concatenate([order_reason, _noise_reasons(rng, len(noise_session)), abuse_reason_s[abuse_session]])
-    genuine = np.concatenate([genuine_order, np.zeros(len(noise_session), bool), np.ones(len(abuse_session), bool)])
+    created = np.where(
+        from_stream,
+        s_start[np.maximum(session, 0)] + stream_offset,
+        o_created[np.maximum(order, 0)] + order_offset,
+    )
+    reason = np.concatenate(
+        [order_reason, _noise_reasons(rng, len(noise_session)), abuse_reason_s[abuse_session]]
+    )
+    genuine = np.concatenate(
+        [genuine_order, np.zeros(len(noise_session), bool), np.ones(len(abuse_session), bool)]
+    )
     keep = created < config.days
     return Reports(
         creator=creator[keep],
@@ -133,7 +147,9 @@ def draw_reports(
     )
 
 
-def draw_violations(config: SimulationConfig, pop: Population, reports: Reports, rng: np.random.Generator) -> Violations:
+def draw_violations(
+    config: SimulationConfig, pop: Population, reports: Reports, rng: np.random.Generator
+) -> Violations:
     """Some reports escalate to a decided violation; noise-based ones are often overturned."""
     mimic = pop.mimic[reports.creator]
     p_escalate = np.where(reports.genuine, np.where(mimic, 0.1, 0.25), 0.02)
@@ -143,7 +159,9 @@ def draw_violations(config: SimulationConfig, pop: Population, reports: Reports,
     policy = reports.reason[escalated]
     serious = np.isin(policy, _policy_index(np.array(["counterfeit", "prohibited_item"])))
     u = rng.random(n)
-    severity = np.where(serious, np.select([u < 0.1, u < 0.5], [0, 1], 2), np.select([u < 0.6, u < 0.9], [0, 1], 2))
+    severity = np.where(
+        serious, np.select([u < 0.1, u < 0.5], [0, 1], 2), np.select([u < 0.6, u < 0.9], [0, 1], 2)
+    )
     overturn = rng.random(n) < np.where(reports.genuine[escalated], 0.05, 0.35)
     overturned = np.where(overturn, decided + rng.uniform(3, 21, n), np.nan)
     overturned = np.where(overturned < config.days, overturned, np.nan)  # appeal still pending
@@ -159,7 +177,9 @@ def draw_violations(config: SimulationConfig, pop: Population, reports: Reports,
     )
 
 
-def draw_reviews(config: SimulationConfig, pop: Population, sessions: Sessions, rng: np.random.Generator) -> Reviews:
+def draw_reviews(
+    config: SimulationConfig, pop: Population, sessions: Sessions, rng: np.random.Generator
+) -> Reviews:
     """Reviewers score a small sample of streams: latent quality plus rater noise."""
     sampled = np.flatnonzero(rng.random(len(sessions)) < 0.04)
     creator = sessions.creator[sampled]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +33,9 @@ class SimulatedMarketplace:
     """`creators`: latent traits per creator; `corruptions`: every malformed row injected."""
 
 
-def simulate(config: SimulationConfig, on_stage: Callable[[str], None] = lambda stage: None) -> SimulatedMarketplace:
+def simulate(
+    config: SimulationConfig, on_stage: Callable[[str], None] = lambda stage: None
+) -> SimulatedMarketplace:
     """Draw a whole marketplace. Each stage has its own random stream, so tuning one stage
     does not reshuffle the others, and the same seed always gives the same tables."""
     rng = dict(zip(STAGES, np.random.default_rng(config.seed).spawn(len(STAGES)), strict=True))
@@ -156,7 +157,7 @@ class _Clock:
     """Float days since the start of history -> UTC timestamps (NaN -> NaT)."""
 
     def __init__(self, config: SimulationConfig):
-        start = datetime.combine(config.start, time(), tzinfo=timezone.utc)
+        start = datetime.combine(config.start, time(), tzinfo=UTC)
         self.start_us = int(start.timestamp() * 1_000_000)
 
     def __call__(self, days: np.ndarray) -> pd.DatetimeIndex | pd.Series:
@@ -182,7 +183,9 @@ def _labels(vocabulary: tuple[str, ...], index: np.ndarray) -> pd.Series:
     return _text(pa.array(vocabulary).take(pa.array(np.asarray(index, dtype=np.int64))))
 
 
-def _sessions_table(sessions: Sessions, creator_ids: pa.Array, session_ids: pa.Array, at: _Clock) -> pd.DataFrame:
+def _sessions_table(
+    sessions: Sessions, creator_ids: pa.Array, session_ids: pa.Array, at: _Clock
+) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "session_id": _text(session_ids),

@@ -41,7 +41,9 @@ class _Batch:
     kind: int
 
 
-def draw_orders(config: SimulationConfig, pop: Population, sessions: Sessions, rng: np.random.Generator) -> Orders:
+def draw_orders(
+    config: SimulationConfig, pop: Population, sessions: Sessions, rng: np.random.Generator
+) -> Orders:
     s_creator, s_start = sessions.creator, sessions.start
     misleading = pop.abusing(s_creator, s_start, "misleading_claims")
     diverting = pop.abusing(s_creator, s_start, "off_platform_diversion")
@@ -50,7 +52,9 @@ def draw_orders(config: SimulationConfig, pop: Population, sessions: Sessions, r
     conversion *= np.where(misleading, 1.35, 1.0) * np.where(diverting, np.where(mimic, 0.7, 0.35), 1.0)
     organic = sessions.real_viewers * conversion
 
-    brushing = pop.abusing(s_creator, s_start, "brushing") | pop.abusing(s_creator, s_start, "coordinated_ring")
+    brushing = pop.abusing(s_creator, s_start, "brushing") | pop.abusing(
+        s_creator, s_start, "coordinated_ring"
+    )
     burst = np.where(brushing, np.where(mimic, 2 + 0.2 * organic, 6 + 0.5 * organic), 0.0)
     campaign = np.isin(np.floor(s_start).astype(np.int64), _around(sale_days(config.start, config.days)))
     self_buying = pop.abusing(s_creator, s_start, "incentive_abuse") & campaign
@@ -144,7 +148,12 @@ def _outcomes(
     counterfeit = pop.abusing(creator, created, "counterfeit")
 
     cancel = np.where(brush, np.where(mimic, 0.08, 0.45), np.where(kind == SELF, 0.1, 0.04))
-    ret = 0.02 + 0.06 * poor + np.where(misleading, np.where(mimic, 0.07, 0.22), 0) + np.where(counterfeit, 0.06, 0)
+    ret = (
+        0.02
+        + 0.06 * poor
+        + np.where(misleading, np.where(mimic, 0.07, 0.22), 0)
+        + np.where(counterfeit, 0.06, 0)
+    )
     refund = np.where(brush, np.where(mimic, 0.05, 0.3), 0.015 + 0.03 * poor)
     refund = refund + np.where(counterfeit, np.where(mimic, 0.05, 0.16), 0)
     u = rng.random(n)

@@ -137,6 +137,8 @@ def _draw_abuse(
     start, ring_id = 0, 0
     while start < len(members):  # one iteration per ring, not per event
         size = int(rng.integers(RING_SIZE[0], RING_SIZE[1] + 1))
+        if len(members) - (start + size) < RING_SIZE[0]:  # too few left for a ring of their own
+            size = len(members) - start
         group = members[start : start + size]
         ring[group] = ring_id
         shared = onset_day[group].min() + rng.uniform(0, 5, len(group))
