@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict, dataclass
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -85,10 +86,12 @@ def _check_table(
         raise ContractError(f"table {table.name}: required column(s) missing: {', '.join(absent)}")
     typed: dict[str, pd.Series] = {}
     present: dict[str, np.ndarray] = {}
+    absent_value: dict[str, np.ndarray] = {}
     failures: list[_Failure] = []
     for column in table.columns:
         values, missing, bad = _coerce(table.name, column, frame[column.name])
         typed[column.name] = values
+        absent_value[column.name] = missing
         valid = ~missing & ~bad
         present[column.name] = valid
         if not column.nullable:
@@ -108,21 +111,15 @@ def _check_table(
         failures.append(_Failure(Reason.TIME_ORDER, rule.later, both & before))
     for rule in table.null_when:
         status_is = (typed[rule.when_column] == rule.when_value).to_numpy(dtype=bool, na_value=False)
-        contradicts = present[rule.when_column] & (~present[rule.column] != status_is)
-        # a set-but-unparseable timestamp is already a bad_type; don't report it twice
-        contradicts &= ~_failed(failures, Reason.BAD_TYPE, rule.column)
+        contradicts = present[rule.when_column] & (absent_value[rule.column] != status_is)
         failures.append(_Failure(Reason.INCONSISTENT_STATUS, rule.column, contradicts))
 
     failures.extend(_duplicates(table, frame, typed, present))
-    if any(c.references_creator for c in table.columns) and creator_ids is not None:
+    if any(c.references_creator for c in table.columns):
         failures.extend(
             _creator_refs(typed["creator_id"], present["creator_id"], creator_ids, accepted_creator_ids)
         )
     return typed, failures
-
-
-def _failed(failures: list[_Failure], reason: Reason, column: str) -> np.ndarray:
-    return next(f.mask for f in failures if f.reason == reason and f.column == column)
 
 
 def _coerce(table: str, column: Column, raw: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
@@ -134,7 +131,8 @@ def _coerce(table: str, column: Column, raw: pd.Series) -> tuple[pd.Series, np.n
         missing = missing | blank
     if column.kind in (Kind.ID, Kind.STRING):
         # never trimmed: "ID " is not "ID", and the validator reports rather than edits
-        return raw.astype("str").where(~missing), missing, np.zeros(len(raw), dtype=bool)
+        text = raw.astype("str")
+        return (text.where(~missing) if missing.any() else text), missing, np.zeros(len(raw), dtype=bool)
     if column.kind == Kind.TIMESTAMP:
         values = _timestamps(table, column, raw)
     else:
@@ -214,12 +212,20 @@ def _repeated(ids: pd.Series) -> np.ndarray:
     """Rows whose id occurs more than once.
 
     Exports are usually sorted by id, and a strictly increasing column is unique: checking
-    that compares neighbours in one pass, where hashing ten million strings takes seconds.
+    that compares neighbours in one pass. Otherwise DuckDB's parallel hash aggregate finds
+    the repeated ids about three times faster than pandas' `duplicated` on Arrow strings.
     """
     array = pa.array(ids)
     if len(array) < 2 or (array.null_count == 0 and pc.all(pc.less(array[:-1], array[1:])).as_py()):
         return np.zeros(len(ids), dtype=bool)
-    return ids.duplicated(keep=False).to_numpy()
+    with duckdb.connect() as con:
+        con.execute("set enable_progress_bar = false")
+        con.register("ids", pa.table({"id": array}))
+        repeats = con.sql("select id from ids where id is not null group by id having count(*) > 1")
+        repeated_ids = repeats.to_arrow_table().column("id")
+    if len(repeated_ids) == 0:
+        return np.zeros(len(ids), dtype=bool)
+    return pc.is_in(array, value_set=repeated_ids.combine_chunks()).to_numpy(zero_copy_only=False)
 
 
 def _creator_refs(
@@ -228,8 +234,9 @@ def _creator_refs(
     creator_ids: pd.Series,
     accepted_creator_ids: pd.Series,
 ) -> list[_Failure]:
-    accepted = creator_id.isin(accepted_creator_ids).to_numpy()
     known = creator_id.isin(creator_ids.dropna()).to_numpy()
+    all_accepted = len(accepted_creator_ids) == len(creator_ids)
+    accepted = known if all_accepted else creator_id.isin(accepted_creator_ids).to_numpy()
     return [
         _Failure(Reason.UNKNOWN_CREATOR, "creator_id", present & ~known),
         _Failure(Reason.CREATOR_QUARANTINED, "creator_id", present & known & ~accepted),
@@ -240,22 +247,24 @@ def _split(
     table: Table, frame: pd.DataFrame, typed: dict[str, pd.Series], failures: list[_Failure]
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
     """Each rejected row is counted once, under the first check it fails, in contract order."""
-    first = np.full(len(frame), -1)
-    for i, failure in enumerate(failures):
-        first = np.where((first < 0) & failure.mask, i, first)
-    rejected_at = np.flatnonzero(first >= 0)
-    accepted_at = np.flatnonzero(first < 0)
+    failed = np.zeros(len(frame), dtype=bool)
+    for failure in failures:
+        failed |= failure.mask
+    rejected_at = np.flatnonzero(failed)
+    primary = np.full(len(rejected_at), -1)
+    for i, failure in reversed(list(enumerate(failures))):  # the earliest check wins
+        primary[failure.mask[rejected_at]] = i
 
-    accepted = pd.DataFrame({name: values.iloc[accepted_at] for name, values in typed.items()})
-    for name in frame.columns.difference(list(typed), sort=False):
-        accepted[name] = frame[name].iloc[accepted_at]
+    extra = frame.columns.difference(list(typed), sort=False)
+    accepted = pd.DataFrame({**typed, **{name: frame[name] for name in extra}})
+    if len(rejected_at):
+        accepted = accepted.iloc[np.flatnonzero(~failed)]
     for column in table.columns:  # coerced as floats; exact once the bad rows are gone
         if column.kind == Kind.INT:
             accepted[column.name] = accepted[column.name].astype("int64")
     accepted = accepted.reset_index(drop=True)
 
     rejected = frame.iloc[rejected_at].reset_index(drop=True)
-    primary = first[rejected_at]
     details = np.full(len(rejected_at), "", dtype=object)
     for failure in failures:
         hit = failure.mask[rejected_at]
