@@ -31,6 +31,10 @@ app = typer.Typer(
 )
 contract_app = typer.Typer(help="The data contract platforms' tables must meet.", no_args_is_help=True)
 app.add_typer(contract_app, name="contract")
+features_app = typer.Typer(
+    help="Point-in-time features: training sets and the online store.", no_args_is_help=True
+)
+app.add_typer(features_app, name="features")
 err = Console(stderr=True)
 
 
@@ -158,3 +162,110 @@ def contract_docs(
         typer.echo(text, nl=False)
     else:
         out.write_text(text)
+
+
+DataOption = Annotated[
+    Path, typer.Option(help="Folder holding the contract tables (see `creatorscore validate`).")
+]
+DefinitionsOption = Annotated[
+    Path | None, typer.Option(help="Feature definitions folder (default: features/).")
+]
+AsOfOption = Annotated[
+    list[datetime] | None,
+    typer.Option(
+        "--as-of", formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"], help="As-of time (UTC); repeat for more."
+    ),
+]
+
+
+def _load_for_features(data: Path, definitions: Path | None):
+    """Validated tables and checked definitions, with a one-line account of quarantined rows."""
+    from creatorscore.features import DEFAULT_DIR, load
+
+    with err.status("reading and validating"):
+        validated = load_marketplace(data)
+    quarantined = sum(s.quarantined for s in validated.summary.values())
+    if quarantined:
+        err.print(f"{quarantined:,} rows quarantined and left out; `creatorscore validate` lists them")
+    return validated.tables, load(definitions or DEFAULT_DIR)
+
+
+def _utc(moments: list[datetime]) -> list:
+    import pandas as pd
+
+    return [pd.Timestamp(m).tz_localize("UTC") for m in moments]
+
+
+@features_app.command("build")
+def features_build(
+    data: DataOption,
+    out: Annotated[Path, typer.Option(help="Parquet file to write the training set to.")],
+    as_of: AsOfOption = None,
+    every: Annotated[
+        str | None, typer.Option(help="Snapshot spacing such as 7d (default 7d when no --as-of is given).")
+    ] = None,
+    horizon: Annotated[int, typer.Option(min=1, help="Label horizon in days.")] = 30,
+    definitions: DefinitionsOption = None,
+) -> None:
+    """Build a point-in-time training set: one row per (creator, as-of) with features and labels."""
+    from creatorscore.features import snapshots
+    from creatorscore.features.labels import LABELS
+    from creatorscore.features.training_set import build_training_set
+
+    if as_of and every:
+        raise UserError("give --as-of or --every, not both")
+    tables, defs = _load_for_features(data, definitions)
+    moments = _utc(as_of) if as_of else snapshots.every(tables, _days(every or "7d"))
+    with err.status(f"computing {len(defs.features)} features at {len(moments)} as-of times"):
+        frame = build_training_set(tables, moments, defs, horizon)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_parquet(out, index=False)
+    summary = RichTable(title=f"Training set {out}")
+    for column in ("as_of", "creators", "abuse labelled", "abuse rate", "quality labelled", "mean quality"):
+        summary.add_column(column, justify="left" if column == "as_of" else "right")
+    for moment, rows in frame.groupby("as_of"):
+        abuse, quality = rows[LABELS[0]], rows[LABELS[1]]
+        summary.add_row(
+            f"{moment:%Y-%m-%d}",
+            f"{len(rows):,}",
+            f"{abuse.notna().sum():,}",
+            f"{abuse.mean():.2%}" if abuse.notna().any() else "-",
+            f"{quality.notna().sum():,}",
+            f"{quality.mean():.2f}" if quality.notna().any() else "-",
+        )
+    Console().print(summary)
+    err.print(f"{len(frame):,} rows x {len(defs.features)} features (definitions {defs.version}) -> {out}")
+
+
+def _days(spacing: str) -> int:
+    text = spacing.strip().lower().removesuffix("d")
+    if not text.isdigit() or int(text) < 1:
+        raise UserError(f"--every {spacing!r}: give a number of days such as 7d")
+    return int(text)
+
+
+@features_app.command("materialize")
+def features_materialize(
+    data: DataOption,
+    store: Annotated[str, typer.Option(help="Online store URI.")] = "sqlite:///feature_store.sqlite",
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"],
+            help="As-of time (default: the day after the last fact).",
+        ),
+    ] = None,
+    definitions: DefinitionsOption = None,
+) -> None:
+    """Write the latest feature vector per creator to the online store."""
+    from creatorscore.features import compute_features, snapshots
+    from creatorscore.features.store import open_store
+
+    target = open_store(store)
+    tables, defs = _load_for_features(data, definitions)
+    moment = _utc([as_of])[0] if as_of else snapshots.default_as_of(tables)
+    with err.status(f"computing {len(defs.features)} features as of {moment:%Y-%m-%d %H:%M}"):
+        vectors = compute_features(tables, [moment], defs)
+    target.write(vectors, defs.names, defs.version)
+    shape = f"{len(vectors):,} creators x {len(defs.features)} features"
+    err.print(f"{shape} as of {moment:%Y-%m-%d %H:%M} UTC -> {store}", highlight=False, soft_wrap=True)

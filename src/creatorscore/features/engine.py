@@ -33,14 +33,14 @@ def compute_features(
     tables: dict[str, pd.DataFrame], as_of: Sequence[pd.Timestamp], definitions: Definitions
 ) -> pd.DataFrame:
     """Features for every creator onboarded before each as-of time: one row per (creator, as_of)."""
-    with _connect(tables, as_of) as con:
+    with connect(tables, as_of) as con:
         return _run(con, definitions)
 
 
 def verify(definitions: Definitions) -> Definitions:
     """Compile every source and feature against empty contract tables, so a definition that
     names an unknown table or column fails at load time, naming the definition."""
-    with _connect({}, []) as con:
+    with connect({}, []) as con:
         for source in definitions.sources.values():
             _try(
                 con,
@@ -78,7 +78,7 @@ def _first_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0]
 
 
-def _connect(tables: dict[str, pd.DataFrame], as_of: Sequence[pd.Timestamp]) -> duckdb.DuckDBPyConnection:
+def connect(tables: dict[str, pd.DataFrame], as_of: Sequence[pd.Timestamp]) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("set TimeZone = 'UTC'; set enable_progress_bar = false")
     for table in TABLES:
