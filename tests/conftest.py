@@ -20,3 +20,18 @@ def corrupted_market(tmp_path_factory: pytest.TempPathFactory) -> tuple[Simulate
 def clean_market_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     market = simulate(SimulationConfig(creators=200, days=45, seed=3))
     return write_marketplace(market, tmp_path_factory.mktemp("clean"))
+
+
+@pytest.fixture(scope="session")
+def definitions():
+    from creatorscore.features import load
+
+    return load()
+
+
+@pytest.fixture(scope="session")
+def small_tables() -> dict:
+    """Validated tables of a small marketplace: the input every feature test starts from."""
+    from creatorscore.contract import validate
+
+    return validate(simulate(SimulationConfig(creators=150, days=75, seed=21)).tables).tables

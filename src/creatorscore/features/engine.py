@@ -157,7 +157,9 @@ def _run(con: duckdb.DuckDBPyConnection, definitions: Definitions) -> pd.DataFra
             f"from ({relation})"
         )
     columns = ", ".join([*SPINE_COLUMNS, *definitions.names])
-    frame = con.execute(f"select {columns} from ({relation}) order by as_of, creator_id").df()
+    frame = (
+        con.sql(f"select {columns} from ({relation}) order by as_of, creator_id").to_arrow_table().to_pandas()
+    )
     return _tidy(frame, definitions)
 
 

@@ -28,8 +28,9 @@ def compute_labels(
         con.execute(
             "create temp table horizon as select $end::timestamptz as observed_until", {"end": observed_until}
         )
-        frame = con.execute(
-            f"""
+        frame = (
+            con.sql(
+                f"""
             with abuse as (
                 select s.creator_id, s.as_of,
                        bool_or(c.closed_at <= s.as_of) as confirmed_before,
@@ -57,6 +58,9 @@ def compute_labels(
             left join quality q using (creator_id, as_of)
             order by s.as_of, s.creator_id
             """
-        ).df()
+            )
+            .to_arrow_table()
+            .to_pandas()
+        )
     frame["as_of"] = frame["as_of"].dt.tz_convert("UTC").astype("datetime64[us, UTC]")
     return frame[[*KEYS, *LABELS]]
