@@ -68,7 +68,11 @@ def apply_future_edits(tables: dict[str, pd.DataFrame], edits: list[tuple]) -> d
         row_known, outcome_known = KNOWN[name]
         after = T + pd.Timedelta(seconds=seconds)
         future = frame.index[frame[row_known] >= T]
-        if action == "delete" and len(future):
+        if action == "delete" and len(future) and name == "creators":  # with all their (future) facts
+            gone = frame.loc[future[row % len(future)], "creator_id"]
+            tables = {n: f[f["creator_id"] != gone] for n, f in tables.items()}
+            creators.remove(gone)
+        elif action == "delete" and len(future):
             tables[name] = frame.drop(index=future[row % len(future)])
         elif action == "move" and len(future) and name != "creators":
             frame.loc[future[row % len(future)], "creator_id"] = creators[creator % len(creators)]

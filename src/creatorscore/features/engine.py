@@ -50,21 +50,25 @@ def verify(definitions: Definitions) -> Definitions:
             _source_view(con, source)
         try:
             _run(con, definitions)
-        except duckdb.Error:
+        except duckdb.Error as error:
             _name_the_culprit(con, definitions)
+            raise DefinitionError(f"feature definitions do not compile: {_first_line(error)}") from None
     return definitions
 
 
 def _name_the_culprit(con: duckdb.DuckDBPyConnection, definitions: Definitions) -> None:
-    """Add features in evaluation order until the query breaks; the last one added is at fault."""
-    order = {"aggregate": 0, "expression": 1, "peer": 2}
-    done: list[Feature] = []
-    for feature in sorted(definitions.features, key=lambda f: order[f.kind]):
-        try:
-            _run(con, Definitions(sources=definitions.sources, features=[*done, feature]))
-        except duckdb.Error as error:
-            raise DefinitionError(f"feature {feature.name}: {_first_line(error)}") from None
-        done.append(feature)
+    """Compile each feature alone, against a row holding every feature name, and name the
+    first that fails (an expression that uses a feature defined after it fails only as a whole)."""
+    every_name = ", ".join(f"null::double as {f.name}" for f in definitions.features)
+    row = f"select s.*, {every_name} from spine s"
+    for feature in definitions.features:
+        if feature.kind == "aggregate":
+            sql = _aggregate_sql(definitions, [feature])
+        elif feature.kind == "expression":
+            sql = f"select ({feature.expression})::double from ({row})"
+        else:
+            sql = f"select percent_rank() over (order by {feature.peer_of}) from ({row})"
+        _try(con, f"select * from ({sql}) limit 0", f"feature {feature.name}")
 
 
 def _try(con: duckdb.DuckDBPyConnection, sql: str, where: str) -> None:
@@ -126,6 +130,9 @@ def _aggregate_sql(definitions: Definitions, group: list[Feature]) -> str:
 
 
 def _run(con: duckdb.DuckDBPyConnection, definitions: Definitions) -> pd.DataFrame:
+    """Each (source, window, lag) group is one aggregate query into a temp table, joined onto
+    the spine; expressions and then peer percentiles are projections on top. Small
+    queries keep DuckDB's planning cheap, which dominates on small data."""
     for source in definitions.sources.values():  # in file order: a source may use earlier ones
         _source_view(con, source)
     aggregates = [f for f in definitions.features if f.kind == "aggregate"]
@@ -133,34 +140,35 @@ def _run(con: duckdb.DuckDBPyConnection, definitions: Definitions) -> pd.DataFra
     def group_key(f: Feature) -> tuple:
         return (f.source, f.window or 0, f.lag)
 
-    relation = "select * from spine"
+    joins, filled = [], []
     for i, (_, members) in enumerate(groupby(sorted(aggregates, key=group_key), key=group_key)):
         group = list(members)
-        filled = ", ".join(
+        con.execute(f"create or replace temp table aggregate_{i} as {_aggregate_sql(definitions, group)}")
+        joins.append(f"left join aggregate_{i} g{i} using (creator_id, as_of)")
+        filled += [
             f"coalesce(g{i}.{f.name}, {f.neutral})::double as {f.name}"
             if f.neutral is not None
             else f"g{i}.{f.name}"
             for f in group
-        )
-        relation = (
-            f"select base.*, {filled} from ({relation}) base "
-            f"left join ({_aggregate_sql(definitions, group)}) g{i} using (creator_id, as_of)"
-        )
-    # expressions read aggregates (and expressions before them); peers may read either
-    for feature in (f for f in definitions.features if f.kind == "expression"):
-        relation = f"select *, ({feature.expression})::double as {feature.name} from ({relation})"
-    for feature in (f for f in definitions.features if f.kind == "peer"):
-        x = feature.peer_of
-        relation = (
-            f"select *, case when {x} is null then null else percent_rank() over "
-            f"(partition by as_of, market, category, {x} is null order by {x}) end as {feature.name} "
-            f"from ({relation})"
-        )
+        ]
+    relation = f"select s.*{''.join(', ' + f for f in filled)} from spine s {' '.join(joins)}"
+    # one projection: DuckDB lets an expression use the aliases defined before it
+    expressions = [
+        f"({f.expression})::double as {f.name}" for f in definitions.features if f.kind == "expression"
+    ]
+    if expressions:
+        relation = f"select *, {', '.join(expressions)} from ({relation})"
+    peers = [
+        f"case when {f.peer_of} is null then null else percent_rank() over "
+        f"(partition by as_of, market, category, {f.peer_of} is null order by {f.peer_of}) end as {f.name}"
+        for f in definitions.features
+        if f.kind == "peer"
+    ]
+    if peers:
+        relation = f"select *, {', '.join(peers)} from ({relation})"
     columns = ", ".join([*SPINE_COLUMNS, *definitions.names])
-    frame = (
-        con.sql(f"select {columns} from ({relation}) order by as_of, creator_id").to_arrow_table().to_pandas()
-    )
-    return _tidy(frame, definitions)
+    query = f"select {columns} from ({relation}) order by as_of, creator_id"
+    return _tidy(con.sql(query).to_arrow_table().to_pandas(), definitions)
 
 
 def _tidy(frame: pd.DataFrame, definitions: Definitions) -> pd.DataFrame:

@@ -1,0 +1,52 @@
+"""The online store serves exactly the vectors the training sets are built from."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from creatorscore.errors import UserError
+from creatorscore.features import compute_features
+from creatorscore.features.store import open_store
+from creatorscore.features.training_set import build_training_set
+
+WHEN = pd.Timestamp("2026-08-20", tz="UTC")
+
+
+@pytest.fixture(scope="module")
+def store(small_tables, definitions, tmp_path_factory):
+    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('store') / 'features.sqlite'}")
+    store.write(compute_features(small_tables, [WHEN], definitions), definitions.names, definitions.version)
+    return store
+
+
+def test_online_vectors_equal_the_offline_training_rows_value_for_value(store, small_tables, definitions):
+    offline = build_training_set(small_tables, [WHEN], definitions).set_index("creator_id")
+    ids = offline.index.tolist()
+    online = store.read(ids).set_index("creator_id")
+    columns = ["as_of", "market", "category", *definitions.names]
+    pd.testing.assert_frame_equal(online[columns], offline.loc[ids, columns], check_exact=True)
+
+
+def test_reads_keep_the_order_asked_and_leave_out_unknown_ids(store, small_tables):
+    ids = small_tables["creators"]["creator_id"].tolist()
+    asked = [ids[3], "nobody", ids[0], ids[3]]
+    assert store.read(asked)["creator_id"].tolist() == [ids[3], ids[0], ids[3]]
+
+
+def test_the_store_records_what_it_holds(store, definitions, small_tables):
+    meta = store.metadata()
+    assert meta.as_of == WHEN
+    assert meta.features == definitions.names
+    assert meta.definitions_version == definitions.version
+    assert meta.creators == (small_tables["creators"]["onboarded_at"] < WHEN).sum()
+
+
+def test_an_unsupported_store_uri_is_a_user_error():
+    with pytest.raises(UserError, match="redis://x"):
+        open_store("redis://x")
+
+
+def test_reading_a_store_never_materialized_says_what_to_run(tmp_path):
+    with pytest.raises(UserError, match="features materialize"):
+        open_store(f"sqlite:///{tmp_path / 'none.sqlite'}").read(["a"])
