@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA ?= data/demo
+FEATURES ?= data/demo-features
 
 .PHONY: demo test lint setup lock docs clean bench
 
@@ -19,6 +20,8 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(BIN)/creatorscore simulate --out $(DATA)
 	$(BIN)/creatorscore validate --data $(DATA)
+	$(BIN)/creatorscore features build --data $(DATA) --every 7d --out $(FEATURES)/training_set.parquet
+	$(BIN)/creatorscore features materialize --data $(DATA) --store sqlite:///$(FEATURES)/online_store.sqlite
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -27,6 +30,7 @@ test: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/creatorscore contract docs --out docs/data-contract.md
+	$(BIN)/creatorscore features docs --out docs/features.md
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_simulate.py

@@ -269,3 +269,19 @@ def features_materialize(
     target.write(vectors, defs.names, defs.version)
     shape = f"{len(vectors):,} creators x {len(defs.features)} features"
     err.print(f"{shape} as of {moment:%Y-%m-%d %H:%M} UTC -> {store}", highlight=False, soft_wrap=True)
+
+
+@features_app.command("docs")
+def features_docs(
+    out: Annotated[Path | None, typer.Option(help="Write the Markdown here instead of stdout.")] = None,
+    definitions: DefinitionsOption = None,
+) -> None:
+    """Render the feature catalogue and label rules as Markdown from the definitions."""
+    from creatorscore.features import DEFAULT_DIR, load
+    from creatorscore.features.docs import render
+
+    text = render(load(definitions or DEFAULT_DIR))
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text)
