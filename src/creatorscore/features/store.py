@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -53,13 +54,30 @@ def open_store(uri: str) -> OnlineStore:
 
 
 class SqliteOnlineStore(OnlineStore):
-    """One row per creator with a REAL column per feature, keyed by creator_id."""
+    """One row per creator keyed by creator_id, the vector packed as float64 bytes.
+
+    A packed vector is one value to fetch instead of a hundred, which is what keeps a
+    500-creator read within a few milliseconds; float64 bytes round-trip exactly, NaN included.
+    """
+
+    CHUNK = 900  # ids per query, under SQLite's limit on bound parameters
 
     def __init__(self, path: Path):
         self.path = path
+        self._con: sqlite3.Connection | None = None
+        self._meta: StoreMetadata | None = None
+        self._lock = threading.Lock()
 
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path)
+    def _connection(self) -> sqlite3.Connection:
+        if self._con is None:
+            if not self.path.is_file():
+                raise UserError(
+                    f"no online store at {self.path}: run `creatorscore features materialize` first"
+                )
+            self._con = sqlite3.connect(self.path, check_same_thread=False)
+            # memory-mapped reads skip a read() call per page: twice as fast on a 500-id batch
+            self._con.execute("pragma mmap_size = 1073741824")
+        return self._con
 
     def write(self, vectors: pd.DataFrame, features: list[str], definitions_version: str) -> None:
         if vectors["creator_id"].duplicated().any():
@@ -68,48 +86,66 @@ class SqliteOnlineStore(OnlineStore):
         if len(as_of) != 1:
             raise ValueError("materialise one as-of time at a time")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        columns = ", ".join(f'"{name}" REAL' for name in features)
-        rows = vectors[["creator_id", "market", "category", *features]].astype(object)
-        rows = rows.where(rows.notna(), None)
-        placeholders = ", ".join("?" * (3 + len(features)))
+        packed = np.ascontiguousarray(vectors[features].to_numpy(dtype="<f8"))
+        rows = zip(
+            vectors["creator_id"].tolist(),
+            vectors["market"].tolist(),
+            vectors["category"].tolist(),
+            (row.tobytes() for row in packed),
+            strict=True,
+        )
         meta = {
             "as_of": pd.Timestamp(as_of[0]).isoformat(),
             "features": json.dumps(features),
             "definitions_version": definitions_version,
             "creators": str(len(vectors)),
         }
-        with self._connect() as con:  # one transaction: readers see the old or the new vectors
+        with self._lock, sqlite3.connect(self.path) as con:  # one transaction: readers see old or new
             con.execute("drop table if exists vectors")
             con.execute("drop table if exists meta")
-            con.execute(
-                f"create table vectors (creator_id TEXT PRIMARY KEY, market TEXT, category TEXT, {columns})"
+            con.execute(  # clustered on the key: one B-tree lookup per creator
+                "create table vectors (creator_id TEXT PRIMARY KEY, market TEXT, category TEXT, "
+                "features BLOB) without rowid"
             )
             con.execute("create table meta (key TEXT PRIMARY KEY, value TEXT)")
-            con.executemany(f"insert into vectors values ({placeholders})", rows.itertuples(index=False))
+            con.executemany("insert into vectors values (?, ?, ?, ?)", rows)
             con.executemany("insert into meta values (?, ?)", meta.items())
+            self._meta = None
 
     def metadata(self) -> StoreMetadata:
-        if not self.path.is_file():
-            raise UserError(f"no online store at {self.path}: run `creatorscore features materialize` first")
-        with self._connect() as con:
-            meta = dict(con.execute("select key, value from meta").fetchall())
-        return StoreMetadata(
-            as_of=pd.Timestamp(meta["as_of"]),
-            features=json.loads(meta["features"]),
-            definitions_version=meta["definitions_version"],
-            creators=int(meta["creators"]),
-        )
+        with self._lock:
+            if self._meta is None:
+                meta = dict(self._connection().execute("select key, value from meta").fetchall())
+                self._meta = StoreMetadata(
+                    as_of=pd.Timestamp(meta["as_of"]),
+                    features=json.loads(meta["features"]),
+                    definitions_version=meta["definitions_version"],
+                    creators=int(meta["creators"]),
+                )
+            return self._meta
 
     def read(self, creator_ids: Sequence[str]) -> pd.DataFrame:
         meta = self.metadata()
-        with self._connect() as con:
-            con.execute("create temp table wanted (position INTEGER, creator_id TEXT)")
-            con.executemany("insert into wanted values (?, ?)", enumerate(creator_ids))
-            cursor = con.execute(
-                "select v.* from wanted w join vectors v on v.creator_id = w.creator_id order by w.position"
-            )
-            names = [d[0] for d in cursor.description]
-            frame = pd.DataFrame(cursor.fetchall(), columns=names)
-        frame.insert(1, "as_of", pd.Series([meta.as_of] * len(frame), dtype="datetime64[us, UTC]"))
-        frame[meta.features] = frame[meta.features].astype("float64").fillna(np.nan)
-        return frame[[*KEY_COLUMNS, *meta.features]]
+        wanted = list(dict.fromkeys(creator_ids))
+        found: dict[str, tuple] = {}
+        with self._lock:
+            con = self._connection()
+            for start in range(0, len(wanted), self.CHUNK):
+                chunk = wanted[start : start + self.CHUNK]
+                marks = ",".join("?" * len(chunk))
+                query = "select creator_id, market, category, features from vectors where creator_id in "
+                found.update((row[0], row) for row in con.execute(f"{query}({marks})", chunk))
+        rows = [found[c] for c in creator_ids if c in found]
+        values = np.frombuffer(b"".join(r[3] for r in rows), dtype="<f8").reshape(
+            len(rows), len(meta.features)
+        )
+        frame = pd.DataFrame(values, columns=meta.features)
+        keys = pd.DataFrame(
+            {
+                "creator_id": pd.array([r[0] for r in rows], dtype="str"),
+                "as_of": pd.DatetimeIndex([meta.as_of], dtype="datetime64[us, UTC]").repeat(len(rows)),
+                "market": pd.array([r[1] for r in rows], dtype="str"),
+                "category": pd.array([r[2] for r in rows], dtype="str"),
+            }
+        )
+        return pd.concat([keys, frame], axis=1)

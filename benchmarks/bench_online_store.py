@@ -1,0 +1,69 @@
+"""Online store read latency: 500 creators' feature vectors out of a 100,000-creator store.
+
+The store holds the real feature names (from features/) and random values; reads ask for
+500 random ids. Next to `store.read` the script times the bare SQLite query that fetches the
+same rows (the floor of any SQLite-backed read), in the same run.
+
+    .venv/bin/python benchmarks/bench_online_store.py [--creators 100000] [--batch 500] [--reads 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from creatorscore.features import load
+from creatorscore.features.store import open_store
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--creators", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--reads", type=int, default=200)
+    args = parser.parse_args()
+    names = load().names
+    rng = np.random.default_rng(0)
+    ids = [f"cr{i:06d}" for i in range(args.creators)]
+    vectors = pd.DataFrame(rng.random((args.creators, len(names))), columns=names)
+    vectors.insert(0, "creator_id", ids)
+    vectors.insert(1, "as_of", pd.Timestamp("2026-12-17", tz="UTC"))
+    vectors.insert(2, "market", "ID")
+    vectors.insert(3, "category", "beauty")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "store.sqlite"
+        store = open_store(f"sqlite:///{path}")
+        store.write(vectors, names, "bench")
+        batches = [list(rng.choice(ids, args.batch, replace=False)) for _ in range(args.reads)]
+        reads, floors = [], []
+        for batch in batches:
+            started = time.perf_counter()
+            frame = store.read(batch)
+            reads.append(time.perf_counter() - started)
+            assert len(frame) == args.batch
+            started = time.perf_counter()
+            with sqlite3.connect(path) as con:
+                marks = ",".join("?" * len(batch))
+                rows = con.execute(f"select * from vectors where creator_id in ({marks})", batch).fetchall()
+            floors.append(time.perf_counter() - started)
+            assert len(rows) == args.batch
+    read, floor = statistics.median(reads), statistics.median(floors)
+    p99 = float(np.percentile(reads, 99))
+    print(f"bare sqlite fetch (floor): median {floor * 1000:.2f} ms")
+    print(f"store.read:                median {read * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms")
+    print(
+        f"{args.batch} of {args.creators:,} creators x {len(names)} features: "
+        f"read costs {read / floor:.1f}x the bare fetch; nproc={os.cpu_count()}"
+    )
+
+
+if __name__ == "__main__":
+    main()
