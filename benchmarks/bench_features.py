@@ -26,6 +26,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -133,7 +134,9 @@ def run_child(data: Path, count: int, step_days: int) -> tuple[dict, float, floa
     elapsed = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"end-to-end child failed with exit code {proc.returncode}")
-    return json.loads(out.strip().splitlines()[-1]), elapsed, usage.ru_maxrss / 1024 / 1024
+    result = json.loads(out.strip().splitlines()[-1])
+    result["cpu_s"] = usage.ru_utime + usage.ru_stime
+    return result, elapsed, usage.ru_maxrss / 1024 / 1024
 
 
 def naive_pandas(tables: dict[str, pd.DataFrame], as_of: Sequence[pd.Timestamp]) -> pd.DataFrame:
@@ -252,7 +255,9 @@ def end_to_end(data: Path, args: argparse.Namespace) -> dict:
         print(
             f"run {i}: process wall {wall:.1f} s, read+validate {result['read_validate_s']:.1f} s, "
             f"load definitions {result['definitions_s']:.1f} s, "
-            f"features+labels {result['features_labels_s']:.1f} s, peak RSS {peak:.2f} GB",
+            f"features+labels {result['features_labels_s']:.1f} s, peak RSS {peak:.2f} GB, "
+            f"CPU {result['cpu_s']:.0f} s = {result['cpu_s'] / wall:.2f} cores busy on average, "
+            f"load average {os.getloadavg()[0]:.2f}",
             flush=True,
         )
     first = results[0]
@@ -292,7 +297,8 @@ def baseline(tables, moments, definitions, repeat: int) -> None:
     subset = restricted(definitions, [definitions.by_name(n) for n in BASELINE_FEATURES])
     print(
         f"\n== 2. naive pandas baseline vs engine on {len(BASELINE_FEATURES)} features "
-        f"({', '.join(BASELINE_FEATURES)}); input rows of {'+'.join(BASELINE_TABLES)} = {rows:,}",
+        f"({', '.join(BASELINE_FEATURES)}); input rows of {'+'.join(BASELINE_TABLES)} = {rows:,}; "
+        f"load average {os.getloadavg()[0]:.2f}",
         flush=True,
     )
     naive_times, naive = timed(lambda: naive_pandas(tables, moments), repeat)
@@ -314,82 +320,81 @@ def baseline(tables, moments, definitions, repeat: int) -> None:
 
 
 def profile(tables, moments, definitions, repeat: int, *, groups: bool) -> None:
-    print(f"\n== 3. where the engine's time goes (each restricted run: {repeat} repeat(s), median)")
+    print(
+        f"\n== 3. where the engine's time goes (each restricted run: {repeat} repeat(s), median); "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
     spine_only = restricted(definitions, [definitions.by_name("tenure_days")])
-    spine_times, _ = timed(lambda: compute_features(tables, moments, spine_only), repeat)
+    spine_times = time_subset(tables, moments, spine_only, repeat)
     overhead = statistics.median(spine_times)
     print(f"spine + output only (tenure_days, no aggregate): {fmt(spine_times)}", flush=True)
-    full_times, _ = timed(lambda: compute_features(tables, moments, definitions), repeat)
+    full_times = time_subset(tables, moments, definitions, repeat)
     full = statistics.median(full_times)
-    print(f"all {len(definitions.features)} features (compute_features): {fmt(full_times)}")
-    aggregates_only = restricted(definitions, [f for f in definitions.features if f.kind == "aggregate"])
-    aggregate_times, _ = timed(lambda: compute_features(tables, moments, aggregates_only), repeat)
+    print(f"all {len(definitions.features)} features (compute_features): {fmt(full_times)}", flush=True)
+    aggregates = sorted((f for f in definitions.features if f.kind == "aggregate"), key=group_key)
+    aggregate_times = time_subset(tables, moments, restricted(definitions, aggregates), repeat)
+    print(f"the {len(aggregates)} aggregate features only: {fmt(aggregate_times)}")
     print(
-        f"the {len(aggregates_only.features)} aggregate features only (no expressions or peers): "
-        f"{fmt(aggregate_times)}",
-        flush=True,
-    )
-    print(
-        f"expressions + peer percentiles cost {full - statistics.median(aggregate_times):.2f} s "
+        f"  so expressions + peer percentiles cost {full - statistics.median(aggregate_times):.2f} s "
         "(all features minus aggregates only)"
     )
     label_times, _ = timed(lambda: compute_labels(tables, moments), repeat)
     print(f"labels (compute_labels): {fmt(label_times)}", flush=True)
-
-    aggregates = sorted((f for f in definitions.features if f.kind == "aggregate"), key=group_key)
-    by_source = {}
-    for source, members in groupby(aggregates, key=lambda f: f.source):
-        by_source[source] = list(members)
-    source_cost = {}
-    print(f"\nper source (all of its aggregate features; minus the {overhead:.2f} s spine+output run):")
-    for source, members in by_source.items():
-        times = time_subset(tables, moments, restricted(definitions, members), repeat)
-        source_cost[source] = statistics.median(times) - overhead
-        print(
-            f"  {source:<20} {len(members):>3} features, "
-            f"{len({group_key(f) for f in members})} groups: {fmt(times)}",
-            flush=True,
-        )
-    total_sources = sum(source_cost.values())
-    print(
-        f"sum over sources {total_sources:.2f} s + spine {overhead:.2f} s vs all features {full:.2f} s; "
-        "top costs:"
-    )
-    for source, cost in sorted(source_cost.items(), key=lambda kv: -kv[1]):
-        print(f"  {source:<20} {cost:6.2f} s  {cost / total_sources:5.1%}")
     if not groups:
         return
     group_cost = {}
-    print("\nper aggregate group (source, window days or 0 = all history, lag): one join + group-by each")
+    print(
+        "\nper aggregate group (source, window days or 0 = all history, lag), each computed alone; "
+        f"net = median minus the {overhead:.2f} s spine+output run"
+    )
     for key, members in groupby(aggregates, key=group_key):
         members = list(members)
         times = time_subset(tables, moments, restricted(definitions, members), repeat)
         group_cost[key] = statistics.median(times) - overhead
-        print(f"  {str(key):<28} {len(members):>3} features: {fmt(times)}", flush=True)
-    total_groups = sum(group_cost.values())
-    print(f"sum over {len(group_cost)} groups {total_groups:.2f} s (net of spine); top 10:")
+        print(
+            f"  {str(key):<28} {len(members):>3} features: {fmt(times)}, net {group_cost[key]:.2f} s",
+            flush=True,
+        )
+    total = sum(group_cost.values())
+    print(
+        f"sum over {len(group_cost)} groups {total:.2f} s net + spine {overhead:.2f} s, against "
+        f"{statistics.median(aggregate_times):.2f} s for all aggregates in one call; top 10 groups:"
+    )
     for key, cost in sorted(group_cost.items(), key=lambda kv: -kv[1])[:10]:
-        print(f"  {str(key):<28} {cost:6.2f} s  {cost / total_groups:5.1%}")
+        print(f"  {str(key):<28} {cost:6.2f} s  {cost / total:5.1%}")
+    source_cost: dict[str, float] = {}
+    for (source, _, _), cost in group_cost.items():
+        source_cost[source] = source_cost.get(source, 0.0) + cost
+    print("per source (sum of its groups, net):")
+    for source, cost in sorted(source_cost.items(), key=lambda kv: -kv[1]):
+        n_groups = sum(1 for key in group_cost if key[0] == source)
+        print(f"  {source:<20} {n_groups} group(s) {cost:6.2f} s  {cost / total:5.1%}")
 
 
-def operator_profile(tables, moments, definitions: Definitions, top: int = 15) -> None:
-    """DuckDB's own profile of the one big query compute_features runs: time per operator type.
+class _Profiled:
+    """A DuckDB connection that keeps the JSON profile of every statement run through it."""
 
-    Uses the engine's internals (connect, _run) to switch profiling on, so it is best effort."""
-    print("\nDuckDB operator profile of the full feature query (operator times summed over threads):")
-    path = Path(f"/tmp/bench-features-profile-{os.getpid()}.json")
-    try:
-        with engine.connect(tables, moments) as con:
-            con.execute(f"pragma enable_profiling = 'json'; pragma profiling_output = '{path}'")
-            started = time.perf_counter()
-            engine._run(con, definitions)  # the last statement profiled is the feature query
-            wall = time.perf_counter() - started
-        profile = json.loads(path.read_text())
-    except Exception as error:  # the engine's internals may change under this benchmark
-        print(f"  unavailable: {type(error).__name__}: {error}")
-        return
-    finally:
-        path.unlink(missing_ok=True)
+    def __init__(self, con, path: Path) -> None:
+        self._con, self._path, self.profiles = con, path, []
+
+    def _harvest(self) -> None:
+        if self._path.exists():
+            self.profiles.append(json.loads(self._path.read_text()))
+            self._path.unlink()
+
+    def execute(self, *args, **kwargs):
+        self._harvest()
+        return self._con.execute(*args, **kwargs)
+
+    def sql(self, *args, **kwargs):
+        self._harvest()
+        return self._con.sql(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+
+def _operators(profile: dict) -> list[tuple[float, str, int, str]]:
     nodes = []
 
     def walk(node: dict) -> None:
@@ -402,25 +407,65 @@ def operator_profile(tables, moments, definitions: Definitions, top: int = 15) -
 
     for root in profile.get("operator", profile.get("children", [])):
         walk(root)
-    query = profile.get("query", {}) if isinstance(profile.get("query"), dict) else profile
-    cpu = sum(n[0] for n in nodes)
-    planning = sum(
-        (profile.get(k) or {}).get("total_time", 0.0) for k in ("planner", "physical_planner")
-    ) + sum(v for v in (profile.get("optimizer") or {}).values() if isinstance(v, float))
-    print(
-        f"  run {wall:.2f} s wall; query {query.get('total_time', float('nan')):.2f} s, operator time "
-        f"{cpu:.2f} s, planning+optimising {planning:.2f} s, "
-        f"peak buffer {(profile.get('system') or {}).get('peak_buffer_memory', 0) / 1024**3:.2f} GB, "
-        f"intermediate rows {query.get('total_intermediate_rows', 0):,}"
+    return nodes
+
+
+def _statement_label(sql: str) -> str:
+    names = re.findall(r"::double as (\w+)", sql)
+    sources = sorted(set(re.findall(r"join (source_\w+)", sql)))
+    if sql.lstrip().lower().startswith("create or replace temp view"):
+        return "view " + sql.split()[5]
+    if "percent_rank" in sql or not sources:
+        return "final select: groups joined onto the spine, expressions, peer percentiles"
+    return (
+        f"{'+'.join(sources)}: {names[0] if names else '?'}{f' +{len(names) - 1}' if len(names) > 1 else ''}"
     )
+
+
+def operator_profile(tables, moments, definitions: Definitions, top: int = 12) -> None:
+    """DuckDB's own profile of every statement one compute_features call runs.
+
+    Uses the engine's internals (connect, _run) to switch profiling on, so it is best effort."""
+    print("\nDuckDB profile of one full compute_features (operator times summed over both threads):")
+    path = Path(f"/tmp/bench-features-profile-{os.getpid()}.json")
+    try:
+        with engine.connect(tables, moments) as con:
+            con.execute(f"pragma enable_profiling = 'json'; pragma profiling_output = '{path}'")
+            profiled = _Profiled(con, path)
+            started = time.perf_counter()
+            engine._run(profiled, definitions)
+            wall = time.perf_counter() - started
+            profiled._harvest()
+    except Exception as error:  # the engine's internals may change under this benchmark
+        print(f"  unavailable: {type(error).__name__}: {error}")
+        return
+    finally:
+        path.unlink(missing_ok=True)
+    statements = []
+    for profile in profiled.profiles:
+        query = profile.get("query") if isinstance(profile.get("query"), dict) else profile
+        sql = query.get("sql") or query.get("query_name") or ""
+        statements.append((query.get("total_time", 0.0), _statement_label(sql), _operators(profile), profile))
+    nodes = [node for _, _, ops, _ in statements for node in ops]
+    cpu = sum(n[0] for n in nodes)
+    peak = max((p.get("system") or {}).get("peak_buffer_memory", 0) for *_, p in statements)
+    in_statements = sum(t for t, *_ in statements)
+    print(
+        f"  run {wall:.2f} s wall, {len(statements)} statements taking {in_statements:.2f} s, "
+        f"operator time {cpu:.2f} s, max peak buffer {peak / 1024**3:.2f} GB"
+    )
+    print("  slowest statements:")
+    for seconds, label, _, _ in sorted(statements, key=lambda st: -st[0])[:top]:
+        print(f"    {seconds:6.2f} s  {label[:100]}")
     by_type: dict[str, float] = {}
     for timing, kind, _, _ in nodes:
         by_type[kind] = by_type.get(kind, 0.0) + timing
+    print("  operator time by type:")
     for kind, timing in sorted(by_type.items(), key=lambda kv: -kv[1])[:8]:
-        print(f"  {kind:<16} {timing:7.2f} s  {timing / cpu:5.1%}")
+        print(f"    {kind:<16} {timing:7.2f} s  {timing / cpu:5.1%}")
     print(f"  top {top} operators:")
     for timing, kind, rows, what in sorted(nodes, key=lambda n: -n[0])[:top]:
-        print(f"    {timing:6.2f} s {kind:<14} {rows or 0:>12,} rows  {what[:90]}")
+        print(f"    {timing:6.2f} s {kind:<14} {rows or 0:>12,} rows  {what[:80]}")
 
 
 def main() -> None:

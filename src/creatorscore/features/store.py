@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -54,10 +55,12 @@ def open_store(uri: str) -> OnlineStore:
 
 
 class SqliteOnlineStore(OnlineStore):
-    """One row per creator keyed by creator_id, the vector packed as float64 bytes.
+    """One row per creator, the vector packed as float64 bytes, plus an in-process key index.
 
-    A packed vector is one value to fetch instead of a hundred, which is what keeps a
-    500-creator read within a few milliseconds; float64 bytes round-trip exactly, NaN included.
+    A packed vector is one value to fetch instead of a hundred, and float64 bytes round-trip
+    exactly, NaN included. Each reader keeps creator_id -> (rowid, market, category) in
+    memory, so a read is integer-key lookups of blobs; the index reloads whenever the store's
+    `generation` changes, i.e. after every materialisation, by this process or another.
     """
 
     CHUNK = 900  # ids per query, under SQLite's limit on bound parameters
@@ -65,19 +68,10 @@ class SqliteOnlineStore(OnlineStore):
     def __init__(self, path: Path):
         self.path = path
         self._con: sqlite3.Connection | None = None
+        self._generation: str | None = None
         self._meta: StoreMetadata | None = None
+        self._index: dict[str, tuple[int, str, str]] = {}
         self._lock = threading.Lock()
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._con is None:
-            if not self.path.is_file():
-                raise UserError(
-                    f"no online store at {self.path}: run `creatorscore features materialize` first"
-                )
-            self._con = sqlite3.connect(self.path, check_same_thread=False)
-            # memory-mapped reads skip a read() call per page: twice as fast on a 500-id batch
-            self._con.execute("pragma mmap_size = 1073741824")
-        return self._con
 
     def write(self, vectors: pd.DataFrame, features: list[str], definitions_version: str) -> None:
         if vectors["creator_id"].duplicated().any():
@@ -99,53 +93,68 @@ class SqliteOnlineStore(OnlineStore):
             "features": json.dumps(features),
             "definitions_version": definitions_version,
             "creators": str(len(vectors)),
+            "generation": uuid.uuid4().hex,
         }
-        with self._lock, sqlite3.connect(self.path) as con:  # one transaction: readers see old or new
+        with sqlite3.connect(self.path) as con:  # one transaction: readers see old or new
             con.execute("drop table if exists vectors")
             con.execute("drop table if exists meta")
-            con.execute(  # clustered on the key: one B-tree lookup per creator
-                "create table vectors (creator_id TEXT PRIMARY KEY, market TEXT, category TEXT, "
-                "features BLOB) without rowid"
+            con.execute(
+                "create table vectors (creator_id TEXT UNIQUE, market TEXT, category TEXT, features BLOB)"
             )
             con.execute("create table meta (key TEXT PRIMARY KEY, value TEXT)")
             con.executemany("insert into vectors values (?, ?, ?, ?)", rows)
             con.executemany("insert into meta values (?, ?)", meta.items())
-            self._meta = None
+
+    def _fresh(self) -> sqlite3.Connection:
+        """The connection, with metadata and key index current; call under the lock."""
+        if self._con is None:
+            if not self.path.is_file():
+                raise UserError(
+                    f"no online store at {self.path}: run `creatorscore features materialize` first"
+                )
+            self._con = sqlite3.connect(self.path, check_same_thread=False)
+            # memory-mapped pages skip a read() call per page: twice as fast on a 500-id batch
+            self._con.execute("pragma mmap_size = 1073741824")
+        (generation,) = self._con.execute("select value from meta where key = 'generation'").fetchone()
+        if generation != self._generation:
+            meta = dict(self._con.execute("select key, value from meta").fetchall())
+            self._meta = StoreMetadata(
+                as_of=pd.Timestamp(meta["as_of"]),
+                features=json.loads(meta["features"]),
+                definitions_version=meta["definitions_version"],
+                creators=int(meta["creators"]),
+            )
+            keys = self._con.execute("select creator_id, rowid, market, category from vectors")
+            self._index = {creator: (rowid, market, category) for creator, rowid, market, category in keys}
+            self._generation = generation
+        return self._con
 
     def metadata(self) -> StoreMetadata:
         with self._lock:
-            if self._meta is None:
-                meta = dict(self._connection().execute("select key, value from meta").fetchall())
-                self._meta = StoreMetadata(
-                    as_of=pd.Timestamp(meta["as_of"]),
-                    features=json.loads(meta["features"]),
-                    definitions_version=meta["definitions_version"],
-                    creators=int(meta["creators"]),
-                )
+            self._fresh()
             return self._meta
 
     def read(self, creator_ids: Sequence[str]) -> pd.DataFrame:
-        meta = self.metadata()
-        wanted = list(dict.fromkeys(creator_ids))
-        found: dict[str, tuple] = {}
         with self._lock:
-            con = self._connection()
-            for start in range(0, len(wanted), self.CHUNK):
-                chunk = wanted[start : start + self.CHUNK]
+            con = self._fresh()
+            meta, index = self._meta, self._index
+            found = [index[c] for c in creator_ids if c in index]
+            rowids = sorted({rowid for rowid, _, _ in found})
+            blobs: dict[int, bytes] = {}
+            for start in range(0, len(rowids), self.CHUNK):
+                chunk = rowids[start : start + self.CHUNK]
                 marks = ",".join("?" * len(chunk))
-                query = "select creator_id, market, category, features from vectors where creator_id in "
-                found.update((row[0], row) for row in con.execute(f"{query}({marks})", chunk))
-        rows = [found[c] for c in creator_ids if c in found]
-        values = np.frombuffer(b"".join(r[3] for r in rows), dtype="<f8").reshape(
-            len(rows), len(meta.features)
+                blobs.update(
+                    con.execute(f"select rowid, features from vectors where rowid in ({marks})", chunk)
+                )
+        values = np.frombuffer(b"".join(blobs[r] for r, _, _ in found), dtype="<f8")
+        frame = pd.DataFrame(
+            values.reshape(len(found), len(meta.features)), columns=meta.features, copy=False
         )
-        frame = pd.DataFrame(values, columns=meta.features)
-        keys = pd.DataFrame(
-            {
-                "creator_id": pd.array([r[0] for r in rows], dtype="str"),
-                "as_of": pd.DatetimeIndex([meta.as_of], dtype="datetime64[us, UTC]").repeat(len(rows)),
-                "market": pd.array([r[1] for r in rows], dtype="str"),
-                "category": pd.array([r[2] for r in rows], dtype="str"),
-            }
+        frame.insert(0, "category", pd.array([c for _, _, c in found], dtype="str"))
+        frame.insert(0, "market", pd.array([m for _, m, _ in found], dtype="str"))
+        frame.insert(
+            0, "as_of", pd.DatetimeIndex([meta.as_of], dtype="datetime64[us, UTC]").repeat(len(found))
         )
-        return pd.concat([keys, frame], axis=1)
+        frame.insert(0, "creator_id", pd.array([c for c in creator_ids if c in index], dtype="str"))
+        return frame
