@@ -50,3 +50,18 @@ def test_an_unsupported_store_uri_is_a_user_error():
 def test_reading_a_store_never_materialized_says_what_to_run(tmp_path):
     with pytest.raises(UserError, match="features materialize"):
         open_store(f"sqlite:///{tmp_path / 'none.sqlite'}").read(["a"])
+
+
+def test_a_reader_sees_a_new_materialisation_without_reopening(small_tables, definitions, tmp_path):
+    uri = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    reader = open_store(uri)
+    first = compute_features(small_tables, [WHEN], definitions)
+    open_store(uri).write(first, definitions.names, definitions.version)
+    some = first["creator_id"].tolist()[:5]
+    assert reader.read(some)["as_of"].iloc[0] == WHEN
+    later = compute_features(small_tables, [WHEN + pd.Timedelta(days=7)], definitions)
+    open_store(uri).write(later, definitions.names, definitions.version)  # another writer
+    assert reader.metadata().as_of == WHEN + pd.Timedelta(days=7)
+    pd.testing.assert_frame_equal(
+        reader.read(some), later.set_index("creator_id").loc[some].reset_index()[reader.read(some).columns]
+    )
