@@ -6,14 +6,19 @@ the loaded tables. The as-of times are `--snapshots` (6) snapshots `--step-days`
 the last at `snapshots.default_as_of` (midnight after the last fact): the heaviest placement,
 as every creator is onboarded and every 90-day window is full of history.
 
-1. End to end: each repetition runs load_marketplace + build_training_set in a fresh process;
-   peak RSS is that child's own (os.wait4 rusage). Input rows = rows of every table read.
+1. End to end: each repetition (--e2e-repeat, default 1: one run takes over two minutes) runs
+   load_marketplace + build_training_set in a fresh process; peak RSS is that child's own
+   (os.wait4 rusage). Input rows = rows of every table read. Then, in this process, the bare
+   Parquet read (the floor any loader pays) and load_marketplace, --repeat times each.
 2. Naive pandas baseline: boolean masks per snapshot + groupby for a subset of the features,
    next to the engine restricted to the same subset, on the same loaded tables; the values are
    checked to agree.
-3. Where the engine's time goes: the engine restricted to each aggregate group (one source,
-   window and lag: one join + group-by in the engine's SQL), to each source, and the labels.
+3. Where the engine's time goes: all features, aggregates only, labels; then the engine
+   restricted to each aggregate group (one source, window and lag: one join + group-by), rolled
+   up per source; then DuckDB's own profile of one full run, per statement and per operator
+   (profiling slows DuckDB down: read it for shares, not absolute times).
 
+Timings move with whatever else runs on the 2 cores, so the load average is printed alongside.
 The data folder is simulated once (about a minute) and reused when it already holds Parquet.
 
     .venv/bin/python benchmarks/bench_features.py [--data /tmp/bench-features-100k] [--creators 100000]
