@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from creatorscore.simulate import SimulatedMarketplace, SimulationConfig, simulate, write_marketplace
+
+# property tests draw the same examples on every run, as every other seed here is fixed;
+# HYPOTHESIS_PROFILE=explore draws fresh ones when hunting for new counterexamples
+settings.register_profile("fixed", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fixed"))
 
 
 @pytest.fixture(scope="session")

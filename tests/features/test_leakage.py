@@ -63,7 +63,7 @@ def apply_future_edits(tables: dict[str, pd.DataFrame], edits: list[tuple]) -> d
     """A copy of `tables` with facts known at or after T deleted, moved, added or resolved."""
     tables = {name: frame.copy() for name, frame in tables.items()}
     creators = tables["creators"]["creator_id"].tolist()
-    for name, action, row, creator, seconds in edits:
+    for k, (name, action, row, creator, seconds) in enumerate(edits):
         frame = tables[name]
         row_known, outcome_known = KNOWN[name]
         after = T + pd.Timedelta(seconds=seconds)
@@ -82,7 +82,7 @@ def apply_future_edits(tables: dict[str, pd.DataFrame], edits: list[tuple]) -> d
             for column in copy.columns[copy.columns.str.endswith("_at")]:
                 copy[column] = copy[column] + shift
             if name in ID_COLUMNS:
-                copy[ID_COLUMNS[name]] = copy[ID_COLUMNS[name]] + "-future"
+                copy[ID_COLUMNS[name]] = copy[ID_COLUMNS[name]] + f"-future{k}"  # unique per edit
             if name != "creators":
                 copy["creator_id"] = creators[creator % len(creators)]
             tables[name] = pd.concat([frame, copy], ignore_index=True)
