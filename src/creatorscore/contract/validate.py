@@ -20,7 +20,6 @@ from creatorscore.contract.schema import TABLES, Column, Kind, Reason, Table
 from creatorscore.errors import ContractError
 
 TIMESTAMP_DTYPE = "datetime64[us, UTC]"
-QUARANTINE_COLUMNS = ("_source_row", "_reason", "_column", "_details")
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,6 @@ import pandas as pd
 
 from creatorscore.errors import UserError
 
-KEY_COLUMNS = ["creator_id", "as_of", "market", "category"]
-
 
 @dataclass(frozen=True)
 class StoreMetadata:
