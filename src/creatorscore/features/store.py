@@ -53,22 +53,20 @@ def open_store(uri: str) -> OnlineStore:
 
 
 class SqliteOnlineStore(OnlineStore):
-    """One row per creator, the vector packed as float64 bytes, plus an in-process key index.
+    """One row per creator, the vector packed as float64 bytes; readers hold a snapshot.
 
-    A packed vector is one value to fetch instead of a hundred, and float64 bytes round-trip
-    exactly, NaN included. Each reader keeps creator_id -> (rowid, market, category) in
-    memory, so a read is integer-key lookups of blobs; the index reloads whenever the store's
-    `generation` changes, i.e. after every materialisation, by this process or another.
+    A packed vector is one value to store instead of a hundred, and float64 bytes round-trip
+    exactly, NaN included. A reader loads the current materialisation once, as one float64
+    matrix with a creator -> row index (0.1 s and 8 bytes per value: 90 MB for 100,000
+    creators x 112 features), and answers reads from it; each read first checks the store's
+    `generation`, a one-row query, and reloads after every materialisation by any process.
+    Fetching 500 random blobs from SQLite instead costs more than the 5 ms read budget.
     """
-
-    CHUNK = 900  # ids per query, under SQLite's limit on bound parameters
 
     def __init__(self, path: Path):
         self.path = path
         self._con: sqlite3.Connection | None = None
-        self._generation: str | None = None
-        self._meta: StoreMetadata | None = None
-        self._index: dict[str, tuple[int, str, str]] = {}
+        self._snapshot: _Snapshot | None = None
         self._lock = threading.Lock()
 
     def write(self, vectors: pd.DataFrame, features: list[str], definitions_version: str) -> None:
@@ -103,56 +101,64 @@ class SqliteOnlineStore(OnlineStore):
             con.executemany("insert into vectors values (?, ?, ?, ?)", rows)
             con.executemany("insert into meta values (?, ?)", meta.items())
 
-    def _fresh(self) -> sqlite3.Connection:
-        """The connection, with metadata and key index current; call under the lock."""
+    def _current(self) -> _Snapshot:
+        """The snapshot of the latest materialisation; call under the lock."""
         if self._con is None:
             if not self.path.is_file():
                 raise UserError(
                     f"no online store at {self.path}: run `creatorscore features materialize` first"
                 )
             self._con = sqlite3.connect(self.path, check_same_thread=False)
-            # memory-mapped pages skip a read() call per page: twice as fast on a 500-id batch
-            self._con.execute("pragma mmap_size = 1073741824")
         (generation,) = self._con.execute("select value from meta where key = 'generation'").fetchone()
-        if generation != self._generation:
-            meta = dict(self._con.execute("select key, value from meta").fetchall())
-            self._meta = StoreMetadata(
-                as_of=pd.Timestamp(meta["as_of"]),
-                features=json.loads(meta["features"]),
-                definitions_version=meta["definitions_version"],
-                creators=int(meta["creators"]),
+        if self._snapshot is None or self._snapshot.generation != generation:
+            self._con.execute("begin")  # metadata and vectors from the same materialisation
+            try:
+                meta = dict(self._con.execute("select key, value from meta").fetchall())
+                rows = self._con.execute("select creator_id, market, category, features from vectors")
+                ids, markets, categories, blobs = list(zip(*rows.fetchall(), strict=True)) or [()] * 4
+            finally:
+                self._con.rollback()
+            features, as_of = json.loads(meta["features"]), pd.Timestamp(meta["as_of"])
+            self._snapshot = _Snapshot(
+                generation=meta["generation"],
+                meta=StoreMetadata(
+                    as_of=as_of,
+                    features=features,
+                    definitions_version=meta["definitions_version"],
+                    creators=int(meta["creators"]),
+                ),
+                row={creator: i for i, creator in enumerate(ids)},
+                keys={
+                    "creator_id": pd.array(ids, dtype="str"),
+                    "as_of": pd.DatetimeIndex([as_of] * len(ids), dtype="datetime64[us, UTC]").array,
+                    "market": pd.array(markets, dtype="str"),
+                    "category": pd.array(categories, dtype="str"),
+                },
+                matrix=np.frombuffer(b"".join(blobs), dtype="<f8").reshape(len(ids), len(features)),
             )
-            keys = self._con.execute("select creator_id, rowid, market, category from vectors")
-            self._index = {creator: (rowid, market, category) for creator, rowid, market, category in keys}
-            self._generation = generation
-        return self._con
+        return self._snapshot
 
     def metadata(self) -> StoreMetadata:
         with self._lock:
-            self._fresh()
-            return self._meta
+            return self._current().meta
 
     def read(self, creator_ids: Sequence[str]) -> pd.DataFrame:
         with self._lock:
-            con = self._fresh()
-            meta, index = self._meta, self._index
-            found = [index[c] for c in creator_ids if c in index]
-            rowids = sorted({rowid for rowid, _, _ in found})
-            blobs: dict[int, bytes] = {}
-            for start in range(0, len(rowids), self.CHUNK):
-                chunk = rowids[start : start + self.CHUNK]
-                marks = ",".join("?" * len(chunk))
-                blobs.update(
-                    con.execute(f"select rowid, features from vectors where rowid in ({marks})", chunk)
-                )
-        values = np.frombuffer(b"".join(blobs[r] for r, _, _ in found), dtype="<f8")
-        frame = pd.DataFrame(
-            values.reshape(len(found), len(meta.features)), columns=meta.features, copy=False
-        )
-        frame.insert(0, "category", pd.array([c for _, _, c in found], dtype="str"))
-        frame.insert(0, "market", pd.array([m for _, m, _ in found], dtype="str"))
-        frame.insert(
-            0, "as_of", pd.DatetimeIndex([meta.as_of], dtype="datetime64[us, UTC]").repeat(len(found))
-        )
-        frame.insert(0, "creator_id", pd.array([c for c in creator_ids if c in index], dtype="str"))
-        return frame
+            snapshot = self._current()
+        row = snapshot.row
+        rows = np.fromiter((row[c] for c in creator_ids if c in row), dtype=np.int64)
+        # per-column takes and one concat: inserting columns one by one costs 3 ms a read
+        keys = pd.DataFrame({name: column.take(rows) for name, column in snapshot.keys.items()})
+        values = pd.DataFrame(snapshot.matrix[rows], columns=snapshot.meta.features, copy=False)
+        return pd.concat([keys, values], axis=1)
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """One materialisation as a reader holds it in memory."""
+
+    generation: str
+    meta: StoreMetadata
+    row: dict[str, int]
+    keys: dict[str, pd.api.extensions.ExtensionArray]  # creator_id, as_of, market, category
+    matrix: np.ndarray
