@@ -43,3 +43,53 @@ def small_tables() -> dict:
     from creatorscore.contract import validate
 
     return validate(simulate(SimulationConfig(creators=150, days=75, seed=21)).tables).tables
+
+
+@pytest.fixture(scope="session")
+def training_market_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A marketplace long enough for a train / validation / test split with abuse positives in each."""
+    market = simulate(SimulationConfig(creators=400, days=150, seed=11))
+    return write_marketplace(market, tmp_path_factory.mktemp("training-market"))
+
+
+@pytest.fixture(scope="session")
+def training_frame(training_market_dir, definitions):
+    """The weekly training set of `training_market_dir`, built once for every model test."""
+    from creatorscore.contract.read import load_marketplace
+    from creatorscore.features import snapshots
+    from creatorscore.features.training_set import build_training_set
+
+    tables = load_marketplace(training_market_dir).tables
+    return build_training_set(tables, snapshots.every(tables, 7), definitions, 30)
+
+
+@pytest.fixture(scope="session")
+def fast_config():
+    """The checked-in config of a model with fewer rounds and one thread, so tests stay quick."""
+    from creatorscore.training.config import default_config
+
+    def make(name: str, **updates):
+        config = default_config(name)
+        raw = config.model_dump()
+        raw["lightgbm"].update(max_rounds=60, early_stopping_rounds=20, num_threads=1)
+        raw["split"].update(test_snapshots=2, validation_snapshots=2)
+        for key, value in updates.items():
+            raw[key] = {**raw[key], **value} if isinstance(value, dict) else value
+        return type(config).model_validate(raw)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def config_file(tmp_path_factory: pytest.TempPathFactory, fast_config):
+    """Write a fast config as YAML, for commands that read one from disk."""
+    import yaml
+
+    folder = tmp_path_factory.mktemp("configs")
+
+    def write(name: str, **updates) -> Path:
+        path = folder / f"{name}-{len(list(folder.iterdir()))}.yaml"
+        path.write_text(yaml.safe_dump(fast_config(name, **updates).model_dump(mode="json")))
+        return path
+
+    return write

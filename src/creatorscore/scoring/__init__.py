@@ -1,0 +1,1 @@
+"""Batch scoring: every creator scored by both champions at one as-of time."""

@@ -1,0 +1,31 @@
+"""Score a feature frame with both champion models and rank creators within their market."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from creatorscore.errors import UserError
+from creatorscore.training.registry import RegisteredModel
+
+SCORES = ("abuse_risk", "content_quality")
+
+
+def check_definitions(models: list[RegisteredModel], definitions_version: str) -> None:
+    """Refuse to score features the models were not trained on."""
+    for model in models:
+        if model.definitions_version != definitions_version:
+            raise UserError(
+                f"{model.name} v{model.version} was trained on feature definitions "
+                f"{model.definitions_version}, but features/ is now {definitions_version}; "
+                f"retrain with `creatorscore train --model {model.name}` and promote it"
+            )
+
+
+def score_creators(features: pd.DataFrame, abuse: RegisteredModel, quality: RegisteredModel) -> pd.DataFrame:
+    """creator_id, as_of, market, both scores, their percentiles within market and model versions."""
+    scored = features[["creator_id", "as_of", "market"]].copy()
+    for model in (abuse, quality):
+        scored[model.name] = model.predict(features)
+        scored[f"{model.name}_market_pct"] = scored.groupby("market")[model.name].rank(pct=True)
+        scored[f"{model.name}_version"] = model.version
+    return scored.reset_index(drop=True)

@@ -1,0 +1,140 @@
+"""Model configs: the typed form of `training/<model>.yaml`, checked on load so a typo fails loudly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from creatorscore.errors import UserError
+
+DEFAULT_DIR = Path(__file__).resolve().parents[3] / "training"
+MODEL_NAMES = ("abuse_risk", "content_quality")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FeatureSelection(_Strict):
+    """Which feature columns the model sees; empty families and names mean every feature."""
+
+    families: list[str] = Field(default_factory=list, description="Feature families to include.")
+    names: list[str] = Field(default_factory=list, description="Single features to include as well.")
+    exclude: list[str] = Field(default_factory=list, description="Features to leave out after selection.")
+
+
+class LightGBMParams(_Strict):
+    """LightGBM hyperparameters; fixed seed, thread count and deterministic mode make reruns identical."""
+
+    num_leaves: int = Field(15, ge=2, description="Leaves per tree.")
+    learning_rate: float = Field(0.05, gt=0, le=1, description="Shrinkage per boosting round.")
+    max_rounds: int = Field(400, ge=1, description="Boosting rounds before early stopping cuts them.")
+    early_stopping_rounds: int = Field(40, ge=1, description="Rounds without validation gain before stop.")
+    min_child_samples: int = Field(40, ge=1, description="Rows a leaf must hold (min_data_in_leaf).")
+    feature_fraction: float = Field(0.8, gt=0, le=1, description="Share of features sampled per tree.")
+    bagging_fraction: float = Field(0.8, gt=0, le=1, description="Share of rows sampled per bagging round.")
+    bagging_freq: int = Field(1, ge=0, description="Resample rows every this many rounds (0: never).")
+    lambda_l2: float = Field(1.0, ge=0, description="L2 penalty on leaf values.")
+    max_bin: int = Field(63, ge=4, description="Histogram bins per feature; fewer is faster.")
+    seed: int = Field(7, description="Seed for every random draw in LightGBM.")
+    num_threads: int = Field(2, ge=1, description="Threads; fixed so results do not depend on the machine.")
+
+
+class TimeSplit(_Strict):
+    """Snapshots and the future periods they fall into; see `split.py` for the purge rule."""
+
+    snapshot_every_days: int = Field(7, ge=1, description="Days between as-of snapshots.")
+    horizon_days: int = Field(30, ge=1, description="Label horizon H: labels look at (as_of, as_of + H].")
+    test_snapshots: int = Field(3, ge=1, description="Latest labelled snapshots held out as the future.")
+    validation_snapshots: int = Field(
+        3, ge=1, description="Snapshots before the test period for early stopping, calibration and tuning."
+    )
+    purge_validation: bool = Field(
+        True, description="Also keep training label windows out of the validation period."
+    )
+
+
+class Calibration(_Strict):
+    """How raw scores become probabilities, fitted on the validation period only."""
+
+    method: Literal["platt", "isotonic", "none"] = Field(
+        "platt", description="platt keeps the ranking intact; isotonic can tie scores at few positives."
+    )
+
+
+class Tuning(_Strict):
+    """Optuna search on the validation period; stops at whichever budget runs out first."""
+
+    trials: int = Field(0, ge=0, description="Trials to run; 0 trains with the configured parameters.")
+    minutes: float = Field(2.0, gt=0, description="Wall-clock budget for the search.")
+    seed: int = Field(7, description="Seed of the TPE sampler.")
+
+
+class Promotion(_Strict):
+    """What a candidate must show on the test period to take the `champion` alias."""
+
+    metric: str = Field(description="Test metric compared with the champion (higher is better).")
+    margin: float = Field(0.0, ge=0, description="The candidate must beat the champion by at least this.")
+    market_metric: str = Field(description="Per-market metric that may not drop by more than the tolerance.")
+    market_tolerance: float = Field(0.05, ge=0, description="Largest allowed per-market drop.")
+
+
+class ModelConfig(_Strict):
+    """Everything that decides how one model is trained, evaluated and promoted."""
+
+    name: Literal["abuse_risk", "content_quality"] = Field(description="Registered model name.")
+    target: Literal["abuse_label", "quality_label"] = Field(description="Label column to learn.")
+    task: Literal["binary", "regression"] = Field(description="LightGBM objective family.")
+    features: FeatureSelection = Field(default_factory=FeatureSelection)
+    monotone_from_definitions: bool = Field(
+        True, description="Constrain features by the definitions' risk_direction (binary task only)."
+    )
+    class_weight: Literal["none", "balanced"] = Field(
+        "none", description="balanced weighs positives by negatives/positives before calibration."
+    )
+    lightgbm: LightGBMParams = Field(default_factory=LightGBMParams)
+    split: TimeSplit = Field(default_factory=TimeSplit)
+    calibration: Calibration = Field(default_factory=Calibration)
+    tuning: Tuning = Field(default_factory=Tuning)
+    promotion: Promotion
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ModelConfig:
+        expected = {
+            "abuse_risk": ("abuse_label", "binary"),
+            "content_quality": ("quality_label", "regression"),
+        }
+        if (self.target, self.task) != expected[self.name]:
+            target, task = expected[self.name]
+            raise ValueError(f"{self.name} needs target {target} and task {task}")
+        return self
+
+
+def load_config(path: Path | str) -> ModelConfig:
+    """Read and check a model config; any problem is a UserError naming the file and field."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"no model config at {path}")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        raise UserError(f"{path.name}: not valid YAML ({' '.join(str(error).split())})") from None
+    if not isinstance(raw, dict):
+        raise UserError(f"{path.name}: expected a mapping at the top")
+    try:
+        return ModelConfig.model_validate(raw)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        raise UserError(f"{path.name}: {field + ': ' if field else ''}{message}") from None
+
+
+def default_config(name: str) -> ModelConfig:
+    """The checked-in config of a registered model name."""
+    if name not in MODEL_NAMES:
+        raise UserError(f"unknown model {name!r}; choose one of {', '.join(MODEL_NAMES)}")
+    return load_config(DEFAULT_DIR / f"{name}.yaml")
