@@ -1,0 +1,33 @@
+"""Explanations: TreeSHAP reason codes in policy language, risk tiers and statements of reasons."""
+
+from creatorscore.explain.contributions import Contributions, tree_contributions
+from creatorscore.explain.explanation import SCORE_KINDS, Explanation, explain_creators, explanations_from
+from creatorscore.explain.peers import peer_medians, peer_values
+from creatorscore.explain.reasons import Reason
+from creatorscore.explain.statement import StatementOfReasons, statement_of_reasons
+from creatorscore.explain.tiers import (
+    DEFAULT_THRESHOLDS,
+    Tier,
+    TierThresholds,
+    market_percentiles,
+    risk_tiers,
+)
+
+__all__ = [
+    "DEFAULT_THRESHOLDS",
+    "SCORE_KINDS",
+    "Contributions",
+    "Explanation",
+    "Reason",
+    "StatementOfReasons",
+    "Tier",
+    "TierThresholds",
+    "explain_creators",
+    "explanations_from",
+    "market_percentiles",
+    "peer_medians",
+    "peer_values",
+    "risk_tiers",
+    "statement_of_reasons",
+    "tree_contributions",
+]

@@ -1,0 +1,226 @@
+"""Per-creator explanations: score, TreeSHAP reason codes and mitigating factors, in one batch call.
+
+The same function serves batch scoring, the CLI and the HTTP service: it takes the model, the
+feature frame, the definitions and the peer medians as plain inputs (the caller loads the model
+from the registry, so the explanation is of exactly the model that scored). Everything but the
+k texts per creator is computed on whole matrices.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from creatorscore.explain.contributions import Contributions, tree_contributions
+from creatorscore.explain.peers import PeerIndex, peer_values
+from creatorscore.explain.reasons import FactGroups, RankedFacts, Reason, rank_facts, render
+from creatorscore.explain.tiers import DEFAULT_THRESHOLDS, Tier, TierThresholds, risk_tiers
+from creatorscore.features.definitions import Definitions
+
+
+@dataclass(frozen=True)
+class ScoreKind:
+    """How a model's output reads: which direction is adverse and what its margin means."""
+
+    adverse_sign: int  # +1: a higher margin is worse (abuse); -1: a lower one is (quality)
+    space: str  # the space contributions add up in
+    score: str  # what the reported score is
+
+
+SCORE_KINDS = {
+    "abuse_risk": ScoreKind(
+        +1,
+        "log-odds of the uncalibrated model",
+        "calibrated probability of a confirmed abuse case within the horizon",
+    ),
+    "content_quality": ScoreKind(
+        -1,
+        "expected review score (1-5), the model's own output",
+        "expected mean human review score (1-5) over the horizon",
+    ),
+}
+
+
+class Explanation(BaseModel):
+    """Why one creator scored what it did: the facts pushing the score each way."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    creator_id: str
+    as_of: datetime
+    market: str
+    category: str
+    model_name: str
+    model_version: str | None = Field(description="Registry version of the model explained (and served).")
+    definitions_version: str
+    space: str = Field(description="Contributions add up in this space: base_value + their sum = margin.")
+    base_value: float
+    margin: float
+    score: float
+    score_meaning: str
+    tier: Tier | None = Field(
+        description="Risk tier of the calibrated abuse probability; None for other models."
+    )
+    reasons: list[Reason] = Field(
+        description="Up to k facts pushing towards the adverse outcome, strongest first."
+    )
+    mitigating: list[Reason] = Field(description="Up to k facts pushing away from it, strongest first.")
+
+
+def explain_creators(
+    model: lgb.Booster | lgb.LGBMModel,
+    frame: pd.DataFrame,
+    definitions: Definitions,
+    peers: pd.DataFrame | PeerIndex,
+    *,
+    model_name: str = "abuse_risk",
+    model_version: str | None = None,
+    calibrate: Callable[[np.ndarray], np.ndarray] | None = None,
+    k: int = 4,
+    thresholds: TierThresholds = DEFAULT_THRESHOLDS,
+) -> list[Explanation]:
+    """One explanation per row of `frame` (keys, market, category and the model's features).
+
+    `peers` comes from `peer_medians`; `calibrate` maps raw margins to the served probability
+    (the registry's calibrator; a plain sigmoid when None). Contributions are explained in
+    margin space because a calibrated probability is not a sum of per-feature parts.
+    """
+    kind = _kind(model_name)
+    contributions = tree_contributions(model, frame)
+    return explanations_from(
+        contributions,
+        frame,
+        definitions,
+        peers,
+        model_name=model_name,
+        model_version=model_version,
+        calibrate=calibrate,
+        k=k,
+        thresholds=thresholds,
+        kind=kind,
+    )
+
+
+def explanations_from(
+    contributions: Contributions,
+    frame: pd.DataFrame,
+    definitions: Definitions,
+    peers: pd.DataFrame | PeerIndex,
+    *,
+    model_name: str,
+    model_version: str | None,
+    calibrate: Callable[[np.ndarray], np.ndarray] | None,
+    k: int,
+    thresholds: TierThresholds,
+    kind: ScoreKind | None = None,
+) -> list[Explanation]:
+    """Explanations from contributions already computed (reports reuse them for charts)."""
+    kind = kind or _kind(model_name)
+    groups, version = _prepared(definitions, contributions.feature_names)
+    margin = contributions.margin
+    if kind.adverse_sign > 0:
+        score = calibrate(margin) if calibrate is not None else 1.0 / (1.0 + np.exp(-margin))
+        tiers: list[Tier | None] = list(risk_tiers(score, thresholds))
+    else:
+        score, tiers = margin, [None] * len(margin)
+    peer = peer_values(frame, peers, contributions.feature_names)
+    up, down = rank_facts(contributions.values, groups.index, kind.adverse_sign, k)
+    markets = frame["market"].astype(str).tolist()
+    categories = frame["category"].astype(str).tolist()
+    side_reasons = [
+        _reasons(ranked, contributions, peer, groups, markets, categories) for ranked in (up, down)
+    ]
+    base, margin_, score_ = (
+        contributions.base.tolist(),
+        margin.tolist(),
+        np.asarray(score, dtype=float).tolist(),
+    )
+    as_of = frame["as_of"].tolist()
+    return [
+        Explanation(
+            creator_id=creator_id,
+            as_of=as_of[row].to_pydatetime(),
+            market=markets[row],
+            category=categories[row],
+            model_name=model_name,
+            model_version=model_version,
+            definitions_version=version,
+            space=kind.space,
+            base_value=base[row],
+            margin=margin_[row],
+            score=score_[row],
+            score_meaning=kind.score,
+            tier=tiers[row],
+            reasons=side_reasons[0][row],
+            mitigating=side_reasons[1][row],
+        )
+        for row, creator_id in enumerate(frame["creator_id"].astype(str).tolist())
+    ]
+
+
+def _reasons(
+    ranked: RankedFacts,
+    contributions: Contributions,
+    peer: np.ndarray,
+    groups: FactGroups,
+    markets: list[str],
+    categories: list[str],
+) -> list[list[Reason]]:
+    """Each row's reasons on one side: numbers gathered as whole matrices, then only the texts per row."""
+    chosen = np.maximum(ranked.feature, 0)
+    value = np.take_along_axis(contributions.features, chosen, axis=1).tolist()
+    reference = np.take_along_axis(peer, chosen, axis=1).tolist()
+    contribution = np.take_along_axis(contributions.values, chosen, axis=1).tolist()
+    group_sum = ranked.group_contribution.tolist()
+    out = []
+    for row, features in enumerate(ranked.feature.tolist()):
+        reasons = []
+        for slot, j in enumerate(features):
+            if j < 0:
+                break
+            feature, v, r = groups.features[j], value[row][slot], reference[row][slot]
+            defined, has_peer = math.isfinite(v), math.isfinite(r)
+            reasons.append(
+                Reason(
+                    feature=feature.name,
+                    family=groups.names[groups.index[j]],
+                    value=v if defined else None,
+                    peer_value=r if has_peer else None,
+                    peer_ratio=v / r if defined and has_peer and r != 0 else None,
+                    contribution=contribution[row][slot],
+                    family_contribution=group_sum[row][slot],
+                    policy=feature.policy,
+                    text=render(groups.templates[j], v, r, markets[row], categories[row]),
+                )
+            )
+        out.append(reasons)
+    return out
+
+
+def _kind(model_name: str) -> ScoreKind:
+    if model_name not in SCORE_KINDS:
+        raise ValueError(f"no explanation settings for model {model_name!r}; known: {', '.join(SCORE_KINDS)}")
+    return SCORE_KINDS[model_name]
+
+
+_PREPARED: dict[tuple[int, tuple[str, ...]], tuple[Definitions, FactGroups, str]] = {}
+
+
+def _prepared(definitions: Definitions, names: tuple[str, ...]) -> tuple[FactGroups, str]:
+    """Fact groups and the definitions hash, built once per definitions object and model.
+
+    Both cost more than explaining one creator, so the service must not rebuild them per call.
+    """
+    key = (id(definitions), names)
+    cached = _PREPARED.get(key)
+    if cached is None or cached[0] is not definitions:
+        cached = (definitions, FactGroups.build(definitions, names), definitions.version)
+        _PREPARED[key] = cached
+    return cached[1], cached[2]

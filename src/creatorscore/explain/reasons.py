@@ -1,0 +1,227 @@
+"""Reason codes: the few facts that moved a creator's score most, in policy language.
+
+Correlated features of one family (refund_rate_28d and refund_rate_90d, reports_90d and
+reports_counterfeit_90d) share credit in TreeSHAP: each gets part of what the one fact
+"refunds are high" is worth. Ranking single features would both underrate a fact spread over
+several windows and spend two of the four slots on it. So contributions are summed per *fact
+group* (the feature's family; a peer percentile joins the family of the feature it ranks,
+because it restates that fact), groups are ranked by their net sum, and each chosen group is
+told through its single strongest feature in the same direction: the one a reviewer can check.
+The net sum decides the side, so a family is either a reason or a mitigating factor, never both.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from creatorscore.features.definitions import Definitions, Feature
+
+_VALUE_FIELD = re.compile(r"(\$?)\{value(:[^}]*)?\}")
+_PEER_FIELD = re.compile(r"\{peer_(?:value|ratio)")
+_DENOMINATOR = re.compile(r"nullif\(\s*([A-Za-z_]\w*)")
+
+
+class Reason(BaseModel):
+    """One fact behind a score, as a reviewer sees it and a creator can be told it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    feature: str = Field(description="The feature the text is rendered from.")
+    family: str = Field(
+        description="Fact group: the feature's family (a peer percentile's, that of what it ranks)."
+    )
+    value: float | None = Field(
+        description="The creator's value; None when undefined (no facts in the window)."
+    )
+    peer_value: float | None = Field(
+        description="Median of the creator's market and category at the as-of time."
+    )
+    peer_ratio: float | None = Field(
+        description="value / peer_value; None when either is missing or the median is 0."
+    )
+    contribution: float = Field(description="This feature's contribution, in the explanation's space.")
+    family_contribution: float = Field(
+        description="Net contribution of the whole fact group: the ranking key."
+    )
+    policy: str | None = Field(description="The policy the feature bears on, from its definition.")
+    text: str
+
+
+@dataclass(frozen=True)
+class FactGroups:
+    """Which fact group each model feature belongs to, and how each feature reads when missing."""
+
+    features: tuple[Feature, ...]
+    names: tuple[str, ...]  # group names, indexed by `index`
+    index: np.ndarray  # (features,): group of each feature (index into `names`)
+    templates: tuple[ReasonTemplate, ...]
+
+    @classmethod
+    def build(cls, definitions: Definitions, feature_names: tuple[str, ...]) -> FactGroups:
+        features = tuple(definitions.by_name(name) for name in feature_names)
+        groups = [fact_group(feature, definitions) for feature in features]
+        names = tuple(dict.fromkeys(groups))
+        index = np.array([names.index(group) for group in groups], dtype=np.intp)
+        templates = tuple(ReasonTemplate.build(f, missing_text(f, definitions)) for f in features)
+        return cls(features, names, index, templates)
+
+
+@dataclass(frozen=True)
+class RankedFacts:
+    """For each row, up to k fact groups on one side of the score, strongest first (-1: none)."""
+
+    feature: np.ndarray  # (rows, k) representative feature index, -1 where fewer than k groups qualify
+    group_contribution: np.ndarray  # (rows, k) net group contribution, in the explanation's space
+
+
+def fact_group(feature: Feature, definitions: Definitions) -> str:
+    if feature.peer_of is not None:
+        return definitions.by_name(feature.peer_of).family
+    return feature.family
+
+
+def rank_facts(
+    values: np.ndarray, index: np.ndarray, adverse_sign: int, k: int
+) -> tuple[RankedFacts, RankedFacts]:
+    """Reasons (groups pushing the score the adverse way) and mitigating factors, vectorised over rows.
+
+    `adverse_sign` is +1 when a higher margin is worse (abuse risk), -1 when lower is worse
+    (content quality), so "adverse" always means towards the outcome a policy cares about.
+    """
+    rows, n_features = values.shape
+    n_groups = int(index.max()) + 1 if n_features else 0
+    adverse = values * adverse_sign
+    membership = np.zeros((n_features, n_groups))
+    membership[np.arange(n_features), index] = 1.0
+    group_sum = adverse @ membership
+    strongest_up = np.empty((rows, n_groups), dtype=np.intp)
+    strongest_down = np.empty((rows, n_groups), dtype=np.intp)
+    for group in range(n_groups):  # a loop over the ~13 groups, each vectorised over all rows
+        columns = np.flatnonzero(index == group)
+        strongest_up[:, group] = columns[adverse[:, columns].argmax(axis=1)]
+        strongest_down[:, group] = columns[adverse[:, columns].argmin(axis=1)]
+    k = min(k, n_groups)
+
+    def side(order: np.ndarray, strongest: np.ndarray, qualifies) -> RankedFacts:
+        chosen = np.take_along_axis(group_sum, order, axis=1)
+        feature = np.take_along_axis(strongest, order, axis=1)
+        feature = np.where(qualifies(chosen), feature, -1)
+        return RankedFacts(feature, chosen * adverse_sign)
+
+    up = side(np.argsort(-group_sum, axis=1, kind="stable")[:, :k], strongest_up, lambda s: s > 0)
+    down = side(np.argsort(group_sum, axis=1, kind="stable")[:, :k], strongest_down, lambda s: s < 0)
+    return up, down
+
+
+@dataclass(frozen=True)
+class ReasonTemplate:
+    """A feature's reason template in the three forms a creator's data can call for, split once."""
+
+    full: str
+    without_peers: str  # the clause comparing with peers dropped: no peer median
+    with_median: str  # the ratio clause replaced by the median itself: a median of 0
+    missing: str  # what an undefined value reads as
+    window: int | str
+
+    @classmethod
+    def build(cls, feature: Feature, missing: str) -> ReasonTemplate:
+        template = feature.reason
+        without, with_median = template, template
+        peer_at = _PEER_FIELD.search(template)
+        if peer_at is not None:
+            head = template[: _clause_start(template, peer_at.start())]
+            dollar, spec = _value_format(template)
+            without = head
+            if "{peer_ratio" in template:
+                with_median = (
+                    head + ", against a {market} {category} median of " + dollar + "{peer_value" + spec + "}"
+                )
+        window = "all" if feature.window is None else feature.window
+        return cls(template, without, with_median, missing, window)
+
+
+def render(template: ReasonTemplate, value: float, peer_value: float, market: str, category: str) -> str:
+    """The feature's reason template filled in; never shows "nan" or "inf".
+
+    An undefined value (no facts in the window) reads as the absence of those facts, e.g.
+    "No orders with a known outcome in the last 28 days". Without a peer median the clause
+    comparing with peers is dropped; with a median of 0 a ratio means nothing, so the clause
+    states the median instead ("against a ID beauty median of 0%").
+    """
+    if not math.isfinite(value):
+        return template.missing
+    if not math.isfinite(peer_value):
+        text, ratio = template.without_peers, math.nan
+    elif peer_value == 0:
+        text, ratio = template.with_median, math.nan
+    else:
+        text, ratio = template.full, value / peer_value
+    return text.format(
+        value=value,
+        peer_value=peer_value,
+        peer_ratio=ratio,
+        market=market,
+        category=category,
+        window=template.window,
+    )
+
+
+def missing_text(feature: Feature, definitions: Definitions) -> str:
+    """How a missing value reads: the absence of the facts the feature would be measured on.
+
+    Derived from the definitions rather than written per feature: a rate or mean over a source
+    is missing when the source's count over the same window is 0, so that count's own reason
+    is rendered at 0 ("0 orders in the last 90 days" -> "No orders in the last 90 days"); a
+    ratio is missing when its `nullif` denominator is 0; a peer percentile when what it ranks is.
+    """
+    if feature.peer_of is not None:
+        return missing_text(definitions.by_name(feature.peer_of), definitions)
+    if feature.expression is not None:
+        denominator = _DENOMINATOR.search(feature.expression)
+        if denominator is not None and denominator.group(1) in definitions.names:
+            return _none_of(definitions.by_name(denominator.group(1)))
+    if feature.source is not None:
+        count = next(
+            (
+                f
+                for f in definitions.features
+                if f.source == feature.source
+                and f.window == feature.window
+                and f.lag == feature.lag
+                and (f.value or "").replace(" ", "").lower() == "count(*)"
+            ),
+            None,
+        )
+        if count is not None:
+            return _none_of(count)
+        source = feature.source.replace("_", " ")
+        return f"No {source} {_window_phrase(feature)}"
+    return f"Not measurable: {feature.description[:1].lower()}{feature.description[1:].rstrip('.')}"
+
+
+def _none_of(count: Feature) -> str:
+    text = render(ReasonTemplate.build(count, missing=""), 0.0, math.nan, "", "")
+    return "No " + text[2:] if text.startswith("0 ") else text
+
+
+def _window_phrase(feature: Feature) -> str:
+    if feature.window is None:
+        return "in the creator's history"
+    if feature.lag:
+        return f"in the {feature.window} days before the last {feature.lag}"
+    return f"in the last {feature.window} days"
+
+
+def _clause_start(template: str, peer_start: int) -> int:
+    comma = template.rfind(", ", 0, peer_start)
+    return comma if comma >= 0 else peer_start
+
+
+def _value_format(template: str) -> tuple[str, str]:
+    found = _VALUE_FIELD.search(template)
+    return (found.group(1), found.group(2) or "") if found else ("", "")
