@@ -8,8 +8,11 @@ here reads files or keeps state between calls.
 
 from __future__ import annotations
 
+import tempfile
+import uuid
 from collections.abc import Sequence
 from itertools import groupby
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -19,6 +22,7 @@ from creatorscore.contract.schema import TABLES, Kind
 from creatorscore.features.definitions import DefinitionError, Definitions, Feature, Source
 
 KEYS = ["creator_id", "as_of"]
+_MIN_MEMORY = 2**30
 SPINE_COLUMNS = ["creator_id", "as_of", "market", "category", "onboarded_at"]
 _DUCK_TYPES = {
     Kind.ID: "VARCHAR",
@@ -85,6 +89,12 @@ def _first_line(error: Exception) -> str:
 def connect(tables: dict[str, pd.DataFrame], as_of: Sequence[pd.Timestamp]) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("set TimeZone = 'UTC'; set enable_progress_bar = false")
+    # DuckDB's working memory is capped at the input's own size, spilling beyond it, so a
+    # build peaks at about 3x its input tables (tables, engine, result) however large they are
+    budget = max(_MIN_MEMORY, sum(int(f.memory_usage(deep=True).sum()) for f in tables.values()))
+    # a folder of its own, which DuckDB creates on the first spill and removes on close
+    spill = Path(tempfile.gettempdir()) / f"creatorscore-duckdb-{uuid.uuid4().hex}"
+    con.execute(f"set memory_limit = '{budget // 2**20}MB'; set temp_directory = '{spill}'")
     for table in TABLES:
         frame = tables.get(table.name)
         if frame is None:  # optional tables may be absent: an empty table with contract columns
@@ -158,14 +168,24 @@ def _run(con: duckdb.DuckDBPyConnection, definitions: Definitions) -> pd.DataFra
     ]
     if expressions:
         relation = f"select *, {', '.join(expressions)} from ({relation})"
-    peers = [
-        f"case when {f.peer_of} is null then null else percent_rank() over "
-        f"(partition by as_of, market, category, {f.peer_of} is null order by {f.peer_of}) end as {f.name}"
-        for f in definitions.features
-        if f.kind == "peer"
-    ]
+    con.execute(f"create or replace temp table features as {relation}")
+    peers = [f for f in definitions.features if f.kind == "peer"]
     if peers:
-        relation = f"select *, {', '.join(peers)} from ({relation})"
+        # ranked on a narrow projection: each window sorts its rows, and the wide ones are costly
+        ranks = ", ".join(
+            f"case when {f.peer_of} is null then null else percent_rank() over (partition by as_of, "
+            f"market, category, {f.peer_of} is null order by {f.peer_of}) end as {f.name}"
+            for f in peers
+        )
+        ranked = dict.fromkeys(f.peer_of for f in peers)
+        narrow = ", ".join(["creator_id", "as_of", "market", "category", *ranked])
+        con.execute(
+            f"create or replace temp table peers as select creator_id, as_of, {ranks} "
+            f"from (select {narrow} from features)"
+        )
+        relation = "select * from features join peers using (creator_id, as_of)"
+    else:
+        relation = "select * from features"
     columns = ", ".join([*SPINE_COLUMNS, *definitions.names])
     query = f"select {columns} from ({relation}) order by as_of, creator_id"
     return _tidy(con.sql(query).to_arrow_table().to_pandas(), definitions)
