@@ -97,7 +97,7 @@ def _check_table(
             failures.append(_Failure(Reason.MISSING_VALUE, column.name, missing))
         failures.append(_Failure(Reason.BAD_TYPE, column.name, bad))
         if column.allowed is not None:
-            outside = valid & ~values.isin(column.allowed).to_numpy()
+            outside = valid & ~_isin(values, column.allowed)
             failures.append(_Failure(Reason.NOT_ALLOWED, column.name, outside))
         if column.kind in (Kind.INT, Kind.FLOAT):
             failures.append(
@@ -126,7 +126,7 @@ def _coerce(table: str, column: Column, raw: pd.Series) -> tuple[pd.Series, np.n
     is_text = pd.api.types.is_string_dtype(raw.dtype) or raw.dtype == object
     missing = raw.isna().to_numpy()
     if is_text:
-        blank = (raw.astype("str").str.strip() == "").to_numpy(dtype=bool, na_value=False)
+        blank = _blank(raw)
         missing = missing | blank
     if column.kind in (Kind.ID, Kind.STRING):
         # never trimmed: "ID " is not "ID", and the validator reports rather than edits
@@ -199,7 +199,7 @@ def _duplicates(
         disagree = ids.iloc[distinct].duplicated(keep=False).to_numpy()
         conflicting[distinct[disagree]] = True
         # an exact copy of a row that conflicts with a third one is part of the conflict too
-        conflicting[positions] |= ids.iloc[positions].isin(ids.iloc[distinct[disagree]]).to_numpy()
+        conflicting[positions] |= _isin(ids.iloc[positions], ids.iloc[distinct[disagree]])
         copy_of_earlier &= ~conflicting
     return [
         _Failure(Reason.DUPLICATE_ROW, "", copy_of_earlier),
@@ -227,15 +227,29 @@ def _repeated(ids: pd.Series) -> np.ndarray:
     return pc.is_in(array, value_set=repeated_ids.combine_chunks()).to_numpy(zero_copy_only=False)
 
 
+def _isin(values: pd.Series, candidates) -> np.ndarray:
+    """Membership as a NumPy mask. pandas' `isin` on Arrow strings loops over the candidates
+    in Python: 17 s of a 100,000-creator validation, where Arrow's hash kernel takes 0.5 s."""
+    value_set = pa.array(pd.Series(candidates, dtype="str"))
+    return pc.is_in(pa.array(values.astype("str")), value_set=value_set).to_numpy(zero_copy_only=False)
+
+
+def _blank(raw: pd.Series) -> np.ndarray:
+    """Empty or whitespace-only text; Arrow tests it in place, where stripping copies every string."""
+    text = pa.array(raw.astype("str"))
+    blank = pc.or_(pc.equal(pc.binary_length(text), 0), pc.utf8_is_space(text))
+    return blank.to_numpy(zero_copy_only=False).astype(bool, copy=False) & raw.notna().to_numpy()
+
+
 def _creator_refs(
     creator_id: pd.Series,
     present: np.ndarray,
     creator_ids: pd.Series,
     accepted_creator_ids: pd.Series,
 ) -> list[_Failure]:
-    known = creator_id.isin(creator_ids.dropna()).to_numpy()
+    known = _isin(creator_id, creator_ids.dropna())
     all_accepted = len(accepted_creator_ids) == len(creator_ids)
-    accepted = known if all_accepted else creator_id.isin(accepted_creator_ids).to_numpy()
+    accepted = known if all_accepted else _isin(creator_id, accepted_creator_ids)
     return [
         _Failure(Reason.UNKNOWN_CREATOR, "creator_id", present & ~known),
         _Failure(Reason.CREATOR_QUARANTINED, "creator_id", present & known & ~accepted),
