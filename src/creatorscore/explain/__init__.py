@@ -2,11 +2,12 @@
 
 from creatorscore.explain.contributions import Contributions, tree_contributions
 from creatorscore.explain.explanation import SCORE_KINDS, Explanation, explain_creators, explanations_from
-from creatorscore.explain.peers import peer_medians, peer_values
+from creatorscore.explain.peers import PeerIndex, peer_medians, peer_values
 from creatorscore.explain.reasons import Reason
 from creatorscore.explain.statement import StatementOfReasons, statement_of_reasons
 from creatorscore.explain.tiers import (
     DEFAULT_THRESHOLDS,
+    TIERS,
     Tier,
     TierThresholds,
     market_percentiles,
@@ -16,8 +17,10 @@ from creatorscore.explain.tiers import (
 __all__ = [
     "DEFAULT_THRESHOLDS",
     "SCORE_KINDS",
+    "TIERS",
     "Contributions",
     "Explanation",
+    "PeerIndex",
     "Reason",
     "StatementOfReasons",
     "Tier",

@@ -20,7 +20,8 @@ PEER_GROUP = ["market", "category"]
 def peer_medians(frame: pd.DataFrame, feature_names: Sequence[str]) -> pd.DataFrame:
     """One row per (as_of, market, category): the median of each feature over creators with a value."""
     names = list(feature_names)
-    return frame.groupby(["as_of", *PEER_GROUP], observed=True, sort=True)[names].median().reset_index()
+    medians = frame.groupby(["as_of", *PEER_GROUP], observed=True, sort=True)[names].median()
+    return pd.concat([medians.index.to_frame(index=False), medians.reset_index(drop=True)], axis=1)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,158 @@
+import json
+import math
+import re
+
+import numpy as np
+import pytest
+
+from creatorscore.explain import explain_creators, tree_contributions
+from creatorscore.explain.peers import PeerIndex
+from creatorscore.explain.reasons import FactGroups, ReasonTemplate, fact_group, missing_text, render
+
+
+@pytest.fixture(scope="module")
+def abuse_explanations(explained, definitions):
+    return explain_creators(explained.abuse, explained.latest, definitions, explained.peers)
+
+
+@pytest.fixture(scope="module")
+def quality_explanations(explained, definitions):
+    return explain_creators(
+        explained.quality, explained.latest, definitions, explained.peers, model_name="content_quality"
+    )
+
+
+def template(definitions, name):
+    feature = definitions.by_name(name)
+    return ReasonTemplate.build(feature, missing_text(feature, definitions))
+
+
+def test_four_reasons_are_four_different_families(abuse_explanations):
+    assert max(len(e.reasons) for e in abuse_explanations) == 4
+    for explanation in abuse_explanations:
+        families = [r.family for r in explanation.reasons]
+        mitigating = [r.family for r in explanation.mitigating]
+        assert len(set(families)) == len(families)
+        assert len(set(mitigating)) == len(mitigating)
+        assert not set(families) & set(mitigating)
+
+
+def test_reasons_push_risk_up_and_mitigating_factors_push_it_down(abuse_explanations):
+    for explanation in abuse_explanations:
+        assert all(r.family_contribution > 0 and r.contribution > 0 for r in explanation.reasons)
+        assert all(r.family_contribution < 0 and r.contribution < 0 for r in explanation.mitigating)
+        strengths = [r.family_contribution for r in explanation.reasons]
+        assert strengths == sorted(strengths, reverse=True)
+
+
+def test_quality_reasons_are_what_pulls_the_expected_score_down(quality_explanations):
+    assert any(e.reasons for e in quality_explanations)
+    for explanation in quality_explanations:
+        assert explanation.tier is None
+        assert all(r.family_contribution < 0 for r in explanation.reasons)
+        assert all(r.family_contribution > 0 for r in explanation.mitigating)
+        assert explanation.space.startswith("expected review score")
+
+
+def test_a_family_is_told_through_its_strongest_feature(explained, definitions, abuse_explanations):
+    contributions = tree_contributions(explained.abuse, explained.latest)
+    names = list(contributions.feature_names)
+    group_of = np.array([fact_group(definitions.by_name(n), definitions) for n in names])
+    for row, explanation in enumerate(abuse_explanations):
+        for reason in explanation.reasons:
+            members = contributions.values[row, group_of == reason.family]
+            assert reason.contribution == pytest.approx(members.max())
+            assert reason.family_contribution == pytest.approx(members.sum())
+
+
+def test_a_peer_percentile_joins_the_family_of_what_it_ranks(definitions):
+    assert fact_group(definitions.by_name("refund_rate_90d_peer_pct"), definitions) == "order_health"
+    groups = FactGroups.build(definitions, tuple(definitions.names))
+    assert "peers" not in groups.names
+
+
+def test_explanations_are_of_the_log_odds_and_add_up(abuse_explanations):
+    for explanation in abuse_explanations:
+        assert explanation.space == "log-odds of the uncalibrated model"
+        assert explanation.score == pytest.approx(1 / (1 + math.exp(-explanation.margin)))
+
+
+def test_reason_text_uses_the_creators_value_and_peer_median(definitions):
+    text = render(template(definitions, "refund_rate_28d"), 0.18, 0.058, "ID", "beauty")
+    assert text == "Refund rate over the last 28 days is 18%, 3.1x the ID beauty median"
+
+
+def test_reason_texts_in_explanations_carry_the_value_and_ratio(abuse_explanations, definitions):
+    checked = 0
+    for reason in (r for e in abuse_explanations for r in e.reasons + e.mitigating):
+        if "{peer_ratio" in definitions.by_name(reason.feature).reason and reason.peer_ratio is not None:
+            assert f"{reason.peer_ratio:.1f}x the" in reason.text
+            checked += 1
+    assert checked
+
+
+def test_missing_value_renders_without_nan(definitions):
+    for feature in definitions.features:
+        reason = template(definitions, feature.name)
+        for value, peer in [(math.nan, math.nan), (math.nan, 2.0), (1.5, math.nan), (1.5, 0.0), (0.0, 0.0)]:
+            text = render(reason, value, peer, "ID", "beauty")
+            assert text and not re.search(r"\bnan\b|\binf\b|nan%|nanx", text, re.IGNORECASE), (
+                feature.name,
+                text,
+            )
+
+
+def test_missing_rate_reads_as_the_absence_of_its_facts(definitions):
+    assert render(template(definitions, "refund_rate_28d"), math.nan, 0.05, "ID", "beauty") == (
+        "No orders with a known outcome in the last 28 days"
+    )
+    assert render(template(definitions, "incentive_per_order_90d"), math.nan, 1.0, "ID", "beauty") == (
+        "No orders in the last 90 days"
+    )
+    assert render(template(definitions, "days_since_last_live"), math.nan, 3.0, "ID", "beauty") == (
+        "No livestreams in the creator's history"
+    )
+    assert render(template(definitions, "review_mean_90d"), math.nan, 4.0, "ID", "beauty") == (
+        "No reviews in the last 90 days"
+    )
+
+
+def test_a_zero_peer_median_states_the_median_instead_of_a_ratio(definitions):
+    text = render(template(definitions, "refund_rate_28d"), 0.18, 0.0, "ID", "beauty")
+    assert text == "Refund rate over the last 28 days is 18%, against a ID beauty median of 0%"
+    text = render(template(definitions, "avg_order_value_28d"), 12.5, math.nan, "ID", "beauty")
+    assert text == "Average order of $12.50 over the last 28 days"
+
+
+def test_explaining_one_creator_gives_what_the_batch_gives(explained, definitions, abuse_explanations):
+    index = PeerIndex.build(explained.peers, explained.abuse.feature_name())
+    for row in (0, 17):
+        one = explain_creators(explained.abuse, explained.latest.iloc[[row]], definitions, index)
+        assert one[0] == abuse_explanations[row]
+
+
+def test_renaming_a_creator_changes_nothing_but_its_id(explained, definitions, abuse_explanations):
+    renamed = explained.latest.iloc[[3]].assign(creator_id="someone-else")
+    one = explain_creators(explained.abuse, renamed, definitions, explained.peers)[0]
+    assert one.model_dump(exclude={"creator_id"}) == abuse_explanations[3].model_dump(exclude={"creator_id"})
+
+
+def test_k_sets_how_many_reasons_are_given(explained, definitions):
+    two = explain_creators(explained.abuse, explained.latest, definitions, explained.peers, k=2)
+    assert max(len(e.reasons) for e in two) == 2 and max(len(e.mitigating) for e in two) == 2
+
+
+def test_explanations_never_mention_buyer_ids(explained, definitions, abuse_explanations):
+    buyers = set(explained.tables["orders"]["buyer_id"].astype(str))
+    careless = explained.latest.copy()
+    careless["buyer_id"] = explained.tables["orders"]["buyer_id"].iloc[0]
+    explanations = explain_creators(explained.abuse, careless, definitions, explained.peers)
+    text = json.dumps([e.model_dump(mode="json") for e in explanations + abuse_explanations])
+    tokens = set(re.findall(r"[A-Za-z0-9_\-]+", text))
+    assert not tokens & buyers
+    assert "buyer_id" not in text
+
+
+def test_an_unknown_model_name_is_refused(explained, definitions):
+    with pytest.raises(ValueError, match="no explanation settings"):
+        explain_creators(explained.abuse, explained.latest, definitions, explained.peers, model_name="churn")
