@@ -7,6 +7,7 @@ models to that same routine, so both return identical values (measured: largest 
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import lightgbm as lgb
@@ -15,6 +16,9 @@ import pandas as pd
 
 # Below this many rows one thread is faster: waking an OpenMP team costs more than the rows.
 SINGLE_THREAD_ROWS = 32
+# A booster's feature names never change, and reading them through the C API costs about as
+# much as explaining one creator.
+_FEATURE_NAMES: weakref.WeakKeyDictionary[lgb.Booster, list[str]] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -36,21 +40,22 @@ def booster_of(model: lgb.Booster | lgb.LGBMModel) -> lgb.Booster:
     return model.booster_ if isinstance(model, lgb.LGBMModel) else model
 
 
-def feature_matrix(booster: lgb.Booster, frame: pd.DataFrame) -> np.ndarray:
+def feature_matrix(names: list[str], frame: pd.DataFrame) -> np.ndarray:
     """The model's columns in the order it was trained on; a missing column is an error, not NaN."""
-    names = booster.feature_name()
     absent = [name for name in names if name not in frame.columns]
     if absent:
         raise ValueError(f"the frame lacks {len(absent)} model features, e.g. {absent[:3]}")
-    if len(frame) == 1:  # the service's case: one row read without pandas' column-selection machinery
-        return np.array([frame.iloc[0][names].to_numpy(dtype=np.float64, na_value=np.nan)])
-    return frame[names].to_numpy(dtype=np.float64, na_value=np.nan)
+    # reindex, not frame[names]: the same result, several times faster on pandas 3 for one row
+    return frame.reindex(columns=names).to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def tree_contributions(model: lgb.Booster | lgb.LGBMModel, frame: pd.DataFrame) -> Contributions:
     """TreeSHAP values at the iteration the model predicts with (its best one, if early-stopped)."""
     booster = booster_of(model)
-    matrix = feature_matrix(booster, frame)
+    names = _FEATURE_NAMES.get(booster)
+    if names is None:
+        names = _FEATURE_NAMES.setdefault(booster, booster.feature_name())
+    matrix = feature_matrix(names, frame)
     threads = {"num_threads": 1} if len(matrix) <= SINGLE_THREAD_ROWS else {}
     raw = booster.predict(matrix, pred_contrib=True, **threads)
-    return Contributions(tuple(booster.feature_name()), matrix, raw[:, :-1], raw[:, -1])
+    return Contributions(tuple(names), matrix, raw[:, :-1], raw[:, -1])
