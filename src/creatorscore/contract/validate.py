@@ -277,7 +277,8 @@ def _split(
             accepted[column.name] = accepted[column.name].astype("int64")
     accepted = accepted.reset_index(drop=True)
 
-    rejected = frame.iloc[rejected_at].reset_index(drop=True)
+    # a slice when nothing failed: Arrow's take of no rows still walks every chunk (2 s here)
+    rejected = (frame.iloc[rejected_at] if len(rejected_at) else frame.iloc[:0]).reset_index(drop=True)
     details = np.full(len(rejected_at), "", dtype=object)
     for failure in failures:
         hit = failure.mask[rejected_at]
