@@ -73,6 +73,7 @@ def fast_config():
         raw = config.model_dump()
         raw["lightgbm"].update(max_rounds=60, early_stopping_rounds=20, num_threads=1)
         raw["split"].update(test_snapshots=2, validation_snapshots=2)
+        raw["tuning"].update(trials=0)
         for key, value in updates.items():
             raw[key] = {**raw[key], **value} if isinstance(value, dict) else value
         return type(config).model_validate(raw)

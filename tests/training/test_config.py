@@ -23,7 +23,9 @@ def test_config_typo_fails_naming_the_field(tmp_path):
 
 def test_a_target_that_does_not_match_the_model_fails(tmp_path):
     path = tmp_path / "mixed.yaml"
-    path.write_text(default_config("abuse_risk").model_dump_json().replace('"abuse_label"', '"quality_label"'))
+    path.write_text(
+        default_config("abuse_risk").model_dump_json().replace('"abuse_label"', '"quality_label"')
+    )
     with pytest.raises(UserError, match="abuse_risk needs target abuse_label"):
         load_config(path)
 

@@ -13,7 +13,9 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from threadpoolctl import threadpool_limits
 
+from creatorscore.errors import UserError
 from creatorscore.features import Definitions
 from creatorscore.training.baselines import (
     PastReviewBaseline,
@@ -91,6 +93,8 @@ def run_backtest(
     period = plan.period_of(labelled["as_of"])
     parts = {name: labelled[period == name] for name in ("train", "validation", "test")}
     xy = {name: (rows[features], rows[config.target]) for name, rows in parts.items()}
+    if config.task == "binary":
+        _require_both_classes({name: y for name, (_, y) in xy.items()}, config.target)
 
     params, trials = config.lightgbm, 0
     if config.tuning.trials:
@@ -129,6 +133,16 @@ def run_backtest(
     return fitted
 
 
+def _require_both_classes(labels: dict[str, pd.Series], target: str) -> None:
+    """A period with one class cannot train, stop early, calibrate or be evaluated."""
+    for period, y in labels.items():
+        if y.nunique() < 2:
+            raise UserError(
+                f"the {period} period has only {'negative' if (y == 0).all() else 'positive'} {target}s "
+                f"({len(y):,} rows); simulate or collect more creators or days"
+            )
+
+
 def _fit_baselines(config: ModelConfig, train: tuple[pd.DataFrame, pd.Series], seconds: dict) -> dict:
     """Fit the rule, linear and HistGradientBoosting comparisons; return a scoring function each."""
     x, y = train
@@ -136,16 +150,17 @@ def _fit_baselines(config: ModelConfig, train: tuple[pd.DataFrame, pd.Series], s
     if config.task == "binary":
         rules = RuleBaseline().fit(x, y)
         linear = logistic_baseline(seed)
-        hgb = HistGradientBoostingClassifier(random_state=seed, early_stopping=False, max_iter=200)
+        hgb = HistGradientBoostingClassifier(random_state=seed, early_stopping=False, max_iter=100)
     else:
         rules = PastReviewBaseline().fit(x, y)
         linear = linear_baseline()
-        hgb = HistGradientBoostingRegressor(random_state=seed, early_stopping=False, max_iter=200)
+        hgb = HistGradientBoostingRegressor(random_state=seed, early_stopping=False, max_iter=100)
     started = time.perf_counter()
     linear.fit(x, y)
     seconds["linear_fit"] = time.perf_counter() - started
     started = time.perf_counter()
-    hgb.fit(x, y)
+    with threadpool_limits(limits=config.lightgbm.num_threads, user_api="openmp"):  # same cores as LightGBM
+        hgb.fit(x, y)
     seconds["hist_gradient_boosting_fit"] = time.perf_counter() - started
 
     def scorer(model):

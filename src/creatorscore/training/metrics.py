@@ -55,7 +55,8 @@ def quality_metrics(y: pd.Series, score: pd.Series, as_of: pd.Series, top: int =
     """Rank agreement, error and NDCG@top of a predicted review score (NDCG averaged over snapshots)."""
     y_arr, p = y.to_numpy(dtype=float), score.to_numpy(dtype=float)
     out: dict[str, float] = {"rows": float(len(y_arr))}
-    out["spearman"] = float(spearmanr(y_arr, p).statistic) if len(y_arr) > 2 else np.nan
+    varied = len(y_arr) > 2 and np.ptp(y_arr) > 0 and np.ptp(p) > 0  # rank correlation is undefined otherwise
+    out["spearman"] = float(spearmanr(y_arr, p).statistic) if varied else np.nan
     out["rmse"] = float(np.sqrt(np.mean((y_arr - p) ** 2)))
     ndcgs = [
         ndcg_score([y_arr[idx]], [p[idx]], k=top)
@@ -98,3 +99,10 @@ HEADLINE = {
     "binary": ["roc_auc", "pr_auc", "recall_at_1pct", "precision_at_1pct", "recall_at_5pct", "brier", "ece"],
     "regression": ["spearman", "rmse", "ndcg_at_100"],
 }
+
+
+def comparison(metrics: dict[str, dict[str, float]], task: str, segment: str = "overall") -> pd.DataFrame:
+    """Headline metrics of one segment: a row per metric, a column per scorer."""
+    keys = [f"{segment}/{m}" for m in HEADLINE[task]]
+    return pd.DataFrame({name: [values.get(k, np.nan) for k in keys] for name, values in metrics.items()},
+                        index=HEADLINE[task])  # fmt: skip

@@ -32,11 +32,11 @@ def tune(
     def objective(trial: optuna.Trial) -> float:
         params = base.model_copy(
             update={
-                "num_leaves": trial.suggest_int("num_leaves", 4, 63, log=True),
+                "num_leaves": trial.suggest_int("num_leaves", 3, 63, log=True),
                 "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.2, log=True),
-                "min_child_samples": trial.suggest_int("min_child_samples", 10, 200, log=True),
-                "feature_fraction": trial.suggest_float("feature_fraction", 0.4, 1.0),
-                "lambda_l2": trial.suggest_float("lambda_l2", 1e-3, 30.0, log=True),
+                "min_child_samples": trial.suggest_int("min_child_samples", 10, 400, log=True),
+                "feature_fraction": trial.suggest_float("feature_fraction", 0.1, 1.0),
+                "lambda_l2": trial.suggest_float("lambda_l2", 1e-3, 100.0, log=True),
             }
         )
         booster = fit_booster(config, params, monotone, train, validation)

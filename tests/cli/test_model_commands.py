@@ -1,0 +1,94 @@
+"""`creatorscore train`, `promote` and `score` as a user runs them, on a real SQLite MLflow store."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from .test_main import _one_line_error, run
+
+
+@pytest.fixture(scope="module")
+def trained_store(tmp_path_factory, training_market_dir, config_file):
+    """Both models trained once through the CLI; abuse_risk promoted."""
+    folder = tmp_path_factory.mktemp("cli-models")
+    uri = f"sqlite:///{folder}/mlflow.db"
+    results = {}
+    for name in ("abuse_risk", "content_quality"):
+        results[name] = run(
+            "train", "--model", name, "--data", str(training_market_dir), "--config", str(config_file(name)),
+            "--tracking-uri", uri, "--cache-dir", str(folder / "cache"),
+        )  # fmt: skip
+    return uri, folder, results
+
+
+def test_train_prints_test_metrics_beside_the_baselines(trained_store):
+    _, folder, results = trained_store
+    for name, result in results.items():
+        assert result.returncode == 0, result.stderr
+        assert "rules" in result.stdout and "linear" in result.stdout and "LightGBM" in result.stdout
+        assert f"{name} v1 registered" in result.stderr
+    assert len(list((folder / "cache").glob("training_set-*.parquet"))) == 1  # built once, reused
+
+
+def test_score_without_champion_says_train_first(tmp_path, training_market_dir):
+    result = run(
+        "score", "--data", str(training_market_dir), "--out", str(tmp_path / "s.parquet"),
+        "--tracking-uri", f"sqlite:///{tmp_path}/empty.db",
+    )  # fmt: skip
+    _one_line_error(result, "creatorscore train --model abuse_risk")
+
+
+def test_promote_then_score_every_creator(trained_store, training_market_dir, tmp_path, config_file):
+    uri, _, _ = trained_store
+    for name in ("abuse_risk", "content_quality"):
+        # a zero-margin rule against the rule baseline; the refusal path has its own test
+        rule = config_file(name, promotion={"margin": 0.0, "market_tolerance": 1.0})
+        promoted = run("promote", "--model", name, "--tracking-uri", uri, "--config", str(rule))
+        if promoted.returncode != 0:
+            pytest.skip(f"{name} did not beat its rule baseline on the tiny market: {promoted.stderr}")
+    out = tmp_path / "scores.parquet"
+    result = run("score", "--data", str(training_market_dir), "--out", str(out), "--tracking-uri", uri,
+                 "--as-of", "2026-10-01")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    scores = pd.read_parquet(out)
+    assert {"abuse_risk", "content_quality", "abuse_risk_market_pct", "content_quality_version"} <= set(
+        scores
+    )
+    assert scores["creator_id"].is_unique and (scores["as_of"] == pd.Timestamp("2026-10-01", tz="UTC")).all()
+
+
+def test_promoting_a_model_twice_is_refused_with_a_reason(trained_store, config_file):
+    uri, _, _ = trained_store
+    rule = str(config_file("content_quality", promotion={"margin": 0.0, "market_tolerance": 1.0}))
+    run("promote", "--model", "content_quality", "--tracking-uri", uri, "--config", rule)
+    again = run("promote", "--model", "content_quality", "--tracking-uri", uri, "--config", rule)
+    _one_line_error(again, "content_quality v1 not promoted")
+
+
+def test_promotion_refuses_a_candidate_that_does_not_beat_the_champion(
+    trained_store, training_market_dir, config_file
+):
+    uri, folder, _ = trained_store
+    rule = str(config_file("content_quality", promotion={"margin": 0.0, "market_tolerance": 1.0}))
+    run("promote", "--model", "content_quality", "--tracking-uri", uri, "--config", rule)
+    # the same config again: identical model, so it cannot beat the champion by any margin
+    retrain = run("train", "--model", "content_quality", "--data", str(training_market_dir), "--config", rule,
+                  "--tracking-uri", uri, "--cache-dir", str(folder / "cache"))  # fmt: skip
+    assert retrain.returncode == 0, retrain.stderr
+    assert "champion v1" in retrain.stdout
+    refused = run("promote", "--model", "content_quality", "--tracking-uri", uri, "--config", rule)
+    _one_line_error(refused, "does not beat the champion v1")
+
+
+def test_config_for_another_model_is_a_one_line_error(training_market_dir, config_file, tmp_path):
+    result = run(
+        "train", "--model", "abuse_risk", "--data", str(training_market_dir),
+        "--config", str(config_file("content_quality")), "--tracking-uri", f"sqlite:///{tmp_path}/m.db",
+    )  # fmt: skip
+    _one_line_error(result, "configures content_quality, not --model abuse_risk")
+
+
+def test_train_on_a_missing_folder_is_a_one_line_error(tmp_path):
+    result = run("train", "--model", "abuse_risk", "--data", str(tmp_path / "nowhere"))
+    _one_line_error(result, "nowhere")

@@ -1,0 +1,42 @@
+"""Batch scoring: percentiles within market, and refusal on features the models never saw."""
+
+from __future__ import annotations
+
+import pytest
+
+from creatorscore.errors import UserError
+from creatorscore.scoring.batch import check_definitions, score_creators
+from creatorscore.training.backtest import run_backtest
+from creatorscore.training.registry import RegisteredModel
+
+
+def _registered(backtest, version: str, definitions_version: str) -> RegisteredModel:
+    return RegisteredModel(
+        name=backtest.config.name, version=version, run_id="run", task=backtest.config.task,
+        booster=backtest.booster, calibrator=backtest.calibrator, feature_names=backtest.features,
+        definitions_version=definitions_version, best_iteration=backtest.booster.best_iteration,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def champions(training_frame, fast_config, definitions):
+    return [
+        _registered(run_backtest(training_frame, fast_config(name), definitions), "3", definitions.version)
+        for name in ("abuse_risk", "content_quality")
+    ]
+
+
+def test_scores_every_creator_with_percentiles_within_market(champions, training_frame):
+    latest = training_frame[training_frame["as_of"] == training_frame["as_of"].max()]
+    scored = score_creators(latest, *champions)
+    assert len(scored) == len(latest) and scored["creator_id"].is_unique
+    assert scored["abuse_risk"].between(0, 1).all()
+    for column in ("abuse_risk_market_pct", "content_quality_market_pct"):
+        assert scored[column].between(0, 1, inclusive="right").all()
+        assert (scored.groupby("market")[column].max() == 1.0).all()
+    assert set(scored["abuse_risk_version"]) == {"3"}
+
+
+def test_scoring_refuses_features_the_champion_was_not_trained_on(champions):
+    with pytest.raises(UserError, match="retrain with `creatorscore train --model abuse_risk`"):
+        check_definitions(champions, "0123456789abcdef")
