@@ -92,7 +92,7 @@ def explain_creators(
     (the registry's calibrator; a plain sigmoid when None). Contributions are explained in
     margin space because a calibrated probability is not a sum of per-feature parts.
     """
-    kind = _kind(model_name)
+    _kind(model_name)  # an unknown model fails before TreeSHAP runs
     contributions = tree_contributions(model, frame)
     return explanations_from(
         contributions,
@@ -104,7 +104,6 @@ def explain_creators(
         calibrate=calibrate,
         k=k,
         thresholds=thresholds,
-        kind=kind,
     )
 
 
@@ -114,15 +113,14 @@ def explanations_from(
     definitions: Definitions,
     peers: pd.DataFrame | PeerIndex,
     *,
-    model_name: str,
-    model_version: str | None,
-    calibrate: Callable[[np.ndarray], np.ndarray] | None,
-    k: int,
-    thresholds: TierThresholds,
-    kind: ScoreKind | None = None,
+    model_name: str = "abuse_risk",
+    model_version: str | None = None,
+    calibrate: Callable[[np.ndarray], np.ndarray] | None = None,
+    k: int = 4,
+    thresholds: TierThresholds = DEFAULT_THRESHOLDS,
 ) -> list[Explanation]:
-    """Explanations from contributions already computed (reports reuse them for charts)."""
-    kind = kind or _kind(model_name)
+    """Explanations from contributions already computed (reports reuse them for waterfall charts)."""
+    kind = _kind(model_name)
     groups, version = _prepared(definitions, contributions.feature_names)
     margin = contributions.margin
     if kind.adverse_sign > 0:

@@ -54,7 +54,7 @@ class Reason(BaseModel):
 
 @dataclass(frozen=True)
 class FactGroups:
-    """Which fact group each model feature belongs to, and how each feature reads when missing."""
+    """Which fact group each model feature belongs to, and its reason template, prepared once."""
 
     features: tuple[Feature, ...]
     names: tuple[str, ...]  # group names, indexed by `index`
