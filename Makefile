@@ -22,6 +22,13 @@ demo: $(STAMP)
 	$(BIN)/creatorscore validate --data $(DATA)
 	$(BIN)/creatorscore features build --data $(DATA) --every 7d --out $(FEATURES)/training_set.parquet
 	$(BIN)/creatorscore features materialize --data $(DATA) --store sqlite:///$(FEATURES)/online_store.sqlite
+	$(BIN)/creatorscore train --model abuse_risk --data $(DATA) --training-set $(FEATURES)/training_set.parquet
+	$(BIN)/creatorscore train --model content_quality --data $(DATA) --training-set $(FEATURES)/training_set.parquet
+	@# a rerun trains identical models, which the gate rightly refuses; the demo carries on with the champion
+	-$(BIN)/creatorscore promote --model abuse_risk
+	-$(BIN)/creatorscore promote --model content_quality
+	$(BIN)/creatorscore score --data $(DATA) --out $(FEATURES)/scores.parquet
+	@echo "MLflow UI: $(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db, then open http://127.0.0.1:5000"
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -35,6 +42,7 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_simulate.py
 	$(BIN)/python benchmarks/bench_validate.py
+	$(BIN)/python benchmarks/compare_seeds.py
 
 # Re-resolve the lock from pyproject.toml in a scratch environment.
 lock:

@@ -39,7 +39,7 @@ def lightgbm_params(config: ModelConfig, params: LightGBMParams, monotone: list[
     objective = {"binary": "binary", "regression": "regression"}[config.task]
     return {
         "objective": objective,
-        "metric": "average_precision" if config.task == "binary" else "l2",
+        "metric": params.early_stopping_metric or ("average_precision" if config.task == "binary" else "l2"),
         "num_leaves": params.num_leaves,
         "learning_rate": params.learning_rate,
         "min_data_in_leaf": params.min_child_samples,
