@@ -156,3 +156,17 @@ def test_explanations_never_mention_buyer_ids(explained, definitions, abuse_expl
 def test_an_unknown_model_name_is_refused(explained, definitions):
     with pytest.raises(ValueError, match="no explanation settings"):
         explain_creators(explained.abuse, explained.latest, definitions, explained.peers, model_name="churn")
+
+
+def test_explaining_leaves_the_garbage_collector_as_it_found_it(explained, definitions):
+    import gc
+
+    assert gc.isenabled()
+    explain_creators(explained.abuse, explained.latest.head(3), definitions, explained.peers)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        explain_creators(explained.abuse, explained.latest.head(3), definitions, explained.peers)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
