@@ -169,14 +169,14 @@ def _explanations(
         margin.tolist(),
         np.asarray(score, dtype=float).tolist(),
     )
-    as_of = frame["as_of"].tolist()
+    as_of = pd.DatetimeIndex(frame["as_of"]).to_pydatetime().tolist()
     # validated in one call: pydantic's core builds every model and nested reason without a
     # Python-level __init__ per object, a third faster than constructing them one by one
     return _EXPLANATIONS.validate_python(
         [
             dict(
                 creator_id=creator_id,
-                as_of=as_of[row].to_pydatetime(),
+                as_of=as_of[row],
                 market=markets[row],
                 category=categories[row],
                 model_name=model_name,
