@@ -7,6 +7,8 @@ bug in creatorscore itself shows a traceback.
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sys
 from datetime import datetime, time
 from pathlib import Path
@@ -18,6 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
+from creatorscore.cli.reports import explain, report_app
 from creatorscore.contract.docs import render as render_contract
 from creatorscore.contract.read import load_marketplace, write_quarantine
 from creatorscore.errors import UserError
@@ -35,11 +38,18 @@ features_app = typer.Typer(
     help="Point-in-time features: training sets and the online store.", no_args_is_help=True
 )
 app.add_typer(features_app, name="features")
+app.add_typer(report_app, name="report")
+app.command()(explain)
 err = Console(stderr=True)
 
 
 def main() -> None:
     """Entry point: run the app, turning user errors into one line and exit code 2."""
+    # MLflow narrates store creation and registration at INFO (it reads this on import); the
+    # commands say what matters, and MLFLOW_LOGGING_LEVEL=INFO brings the narration back
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         app()
     except UserError as error:
@@ -342,7 +352,9 @@ def train(
         )
     with err.status(f"training {model}, its baselines and logging to MLflow"):
         trained = train_model(frame, chosen, defs, key, str(data), read_ground_truth(data), tracking_uri)
-    Console().print(_metrics_table(trained))
+    wide = Console()  # pipes default to 80 columns, too few for a column per scorer
+    wide.width = max(wide.width, 130)
+    wide.print(_metrics_table(trained))
     run = trained.run
     err.print(
         f"{model} v{run.version} registered (run {run.run_id}, experiment {run.experiment}); "

@@ -88,10 +88,12 @@ def load_model(name: str, version: str | None = None, uri: str | None = None) ->
         ) from None
     resolved = tracking_uri(uri)
     with tempfile.TemporaryDirectory() as scratch:
+        # the logged model's own location: a `models:/` URI would resolve against the global registry
+        model_id = found.model_id or found.source.removeprefix("models:/")
+        location = mlflow_client.get_logged_model(model_id).artifact_location
         model_dir = mlflow.artifacts.download_artifacts(
-            artifact_uri=f"models:/{name}/{found.version}", dst_path=scratch,
-            tracking_uri=resolved, registry_uri=resolved,
-        )  # fmt: skip
+            artifact_uri=location, dst_path=scratch, tracking_uri=resolved
+        )
         booster = mlflow.lightgbm.load_model(model_dir)
         bundle_path = mlflow.artifacts.download_artifacts(
             run_id=found.run_id, artifact_path=BUNDLE, dst_path=scratch, tracking_uri=resolved

@@ -45,6 +45,14 @@ def git_commit() -> str:
     return head.stdout.strip() + ("-dirty" if status.stdout.strip() else "")
 
 
+def artifact_location(uri: str) -> str | None:
+    """Artifacts beside a SQLite store (not in whatever directory the command ran from); a
+    server decides for itself."""
+    if not uri.startswith("sqlite:///"):
+        return None
+    return (Path(uri.removeprefix("sqlite:///")).resolve().parent / "mlartifacts").as_uri()
+
+
 def flat_metrics(metrics: dict[str, dict[str, float]], prefix: str = "") -> dict[str, float]:
     """`<scorer>/<segment>/<metric>` -> value, without the undefined ones MLflow cannot chart."""
     return {
@@ -95,6 +103,8 @@ def log_backtest(
     mlflow.set_tracking_uri(resolved)
     mlflow.set_registry_uri(resolved)
     experiment = f"creatorscore-{config.name}"
+    if mlflow.get_experiment_by_name(experiment) is None:
+        mlflow.create_experiment(experiment, artifact_location=artifact_location(resolved))
     mlflow.set_experiment(experiment)
     plan = backtest.plan
     with mlflow.start_run(run_name=f"{config.name}-{training_set_key[:8]}") as run:
