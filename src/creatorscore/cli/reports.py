@@ -1,0 +1,218 @@
+"""`creatorscore report ...` and `creatorscore explain`: reading data and models, writing reports.
+
+The report builders in `creatorscore.reports` are pure; this module is the edge that loads the
+champions and the data, and writes HTML or JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from creatorscore.errors import UserError
+
+report_app = typer.Typer(
+    help="Self-contained HTML reports: case files, model behaviour, cohorts.", no_args_is_help=True
+)
+err = Console(stderr=True)
+
+DataOption = Annotated[
+    Path, typer.Option(help="Folder holding the contract tables (see `creatorscore validate`).")
+]
+AsOfOption = Annotated[
+    datetime | None,
+    typer.Option(
+        formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"], help="As-of time (default: after the last fact)."
+    ),
+]
+TrackingOption = Annotated[
+    str | None,
+    typer.Option(help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI, else sqlite:///mlflow.db)."),
+]
+DefinitionsOption = Annotated[
+    Path | None, typer.Option(help="Feature definitions folder (default: features/).")
+]
+OutOption = Annotated[Path, typer.Option(help="HTML file to write.")]
+
+
+class Format(StrEnum):
+    json = "json"
+    text = "text"
+
+
+def _champions(tracking_uri: str | None):
+    from creatorscore.scoring.batch import SCORES
+    from creatorscore.training.registry import load_champion
+
+    return [load_champion(name, tracking_uri) for name in SCORES]
+
+
+def _features_at(data: Path, as_of: datetime | None, definitions: Path | None, champions):
+    """Tables, definitions and every creator's features at the as-of time, checked against the models."""
+    import pandas as pd
+
+    from creatorscore.cli.main import _load_for_features
+    from creatorscore.features import compute_features, snapshots
+    from creatorscore.scoring.batch import check_definitions
+
+    tables, defs = _load_for_features(data, definitions)
+    check_definitions(champions, defs.version)
+    moment = pd.Timestamp(as_of).tz_localize("UTC") if as_of else snapshots.default_as_of(tables)
+    with err.status(f"computing features of every creator as of {moment:%Y-%m-%d %H:%M}"):
+        features = compute_features(tables, [moment], defs)
+    if features.empty:
+        raise UserError(f"no creator was onboarded before {moment:%Y-%m-%d}")
+    return tables, defs, features
+
+
+def _write(page, out: Path) -> None:
+    from creatorscore.reports.html import render
+
+    if out.is_dir():
+        raise UserError(f"--out {out} is a folder; give an .html file")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render(page), encoding="utf-8")
+    typer.echo(str(out))
+
+
+@report_app.command("creator")
+def report_creator(
+    data: DataOption,
+    out: Annotated[Path, typer.Option(help="HTML file to write (a folder with --top).")],
+    creator_id: Annotated[str | None, typer.Option("--id", help="The creator's id.")] = None,
+    top: Annotated[
+        int | None, typer.Option(min=1, help="Instead of --id: case files of the N highest abuse risks.")
+    ] = None,
+    as_of: AsOfOption = None,
+    tracking_uri: TrackingOption = None,
+    definitions: DefinitionsOption = None,
+) -> None:
+    """A creator's case file: scores, reasons, waterfalls, 90-day timelines, enforcement history."""
+    from creatorscore.reports.creator import creator_case_file
+
+    if (creator_id is None) == (top is None):
+        raise UserError("give --id or --top, not both and not neither")
+    champions = _champions(tracking_uri)
+    tables, defs, features = _features_at(data, as_of, definitions, champions)
+    if top is None:
+        targets = {creator_id: out}
+    else:
+        risk = champions[0].predict(features)
+        highest = features["creator_id"].astype(str).to_numpy()[(-risk).argsort(kind="stable")[:top]]
+        targets = {cid: out / f"case-{cid}.html" for cid in highest}
+    for cid, path in targets.items():
+        with err.status(f"case file of {cid}"):
+            page = creator_case_file(tables, features, defs, *champions, cid)
+        _write(page, path)
+
+
+@report_app.command("model")
+def report_model(
+    model: Annotated[str, typer.Option(help="Model name: abuse_risk or content_quality.")],
+    out: OutOption,
+    data: Annotated[
+        Path | None, typer.Option(help="Data the model was trained on (default: the run's recorded source).")
+    ] = None,
+    version: Annotated[str | None, typer.Option(help="Model version (default: the champion).")] = None,
+    tracking_uri: TrackingOption = None,
+    definitions: DefinitionsOption = None,
+) -> None:
+    """A model's global behaviour, logged to MLflow with the model's run under reports/."""
+    from creatorscore.cli.main import _load_for_features
+    from creatorscore.reports.model import model_report, test_moments, test_rows
+    from creatorscore.scoring.batch import check_definitions
+    from creatorscore.training.config import load_config
+    from creatorscore.training.registry import client, load_model
+
+    registered = load_model(model, version, tracking_uri)
+    mlflow_client = client(tracking_uri)
+    run = mlflow_client.get_run(registered.run_id)
+    with tempfile.TemporaryDirectory() as scratch:
+        config = load_config(mlflow_client.download_artifacts(registered.run_id, "config.yaml", scratch))
+        metrics_path = mlflow_client.download_artifacts(registered.run_id, "metrics.json", scratch)
+        metrics = json.loads(Path(metrics_path).read_text())
+    data = data or _recorded_source(run)
+    tables, defs = _load_for_features(data, definitions)
+    check_definitions([registered], defs.version)
+    test_period = run.data.params["test_as_of"]
+    moments = test_moments(tables, config.split, test_period)
+    with err.status(f"rebuilding {len(moments)} test snapshots and explaining them"):
+        rows = test_rows(tables, defs, moments, config.split.horizon_days, config.target)
+        page = model_report(registered, defs, rows, metrics, config.target, test_period)
+    _write(page, out)
+    mlflow_client.log_artifact(registered.run_id, str(out), "reports")
+    err.print(f"logged to run {registered.run_id} under reports/{out.name}", highlight=False)
+
+
+def _recorded_source(run) -> Path:
+    """The data folder the run's training set was read from, as the run recorded it."""
+    for dataset_input in run.inputs.dataset_inputs:
+        try:
+            uri = json.loads(dataset_input.dataset.source).get("uri", "")
+        except (ValueError, AttributeError):
+            continue
+        path = Path(uri.removeprefix("file://"))
+        if path.is_dir():
+            return path
+    raise UserError(f"the run {run.info.run_id} records no data folder that exists here; give --data")
+
+
+@report_app.command("cohort")
+def report_cohort(
+    market: Annotated[str, typer.Option(help="Market code, e.g. ID.")],
+    data: DataOption,
+    out: OutOption,
+    category: Annotated[str | None, typer.Option(help="One category within the market.")] = None,
+    as_of: AsOfOption = None,
+    tracking_uri: TrackingOption = None,
+    definitions: DefinitionsOption = None,
+) -> None:
+    """What drives scores in one market or category, and its score distribution against the platform."""
+    from creatorscore.reports.cohort import cohort_mask, cohort_report
+
+    champions = _champions(tracking_uri)
+    _, defs, features = _features_at(data, as_of, definitions, champions)
+    cohort_mask(features, market, category)  # an unknown market fails before TreeSHAP runs
+    with err.status("explaining every creator"):
+        page = cohort_report(features, defs, *champions, market, category)
+    _write(page, out)
+
+
+def explain(
+    creator_id: Annotated[str, typer.Option("--id", help="The creator's id.")],
+    data: DataOption,
+    as_of: AsOfOption = None,
+    output: Annotated[
+        Format,
+        typer.Option(
+            "--format",
+            help="json: the statement of reasons and both explanations; text: the facts in a paragraph.",
+        ),
+    ] = Format.text,  # fmt: skip
+    tracking_uri: TrackingOption = None,
+    definitions: DefinitionsOption = None,
+) -> None:
+    """A creator's statement of reasons (DSA Art. 17 shape) with both explanations."""
+    from creatorscore.reports.creator import explain_creator
+
+    champions = _champions(tracking_uri)
+    _, defs, features = _features_at(data, as_of, definitions, champions)
+    explained = explain_creator(features, defs, *champions, creator_id)
+    if output == Format.json:
+        typer.echo(explained.model_dump_json(indent=2))
+        return
+    sor = explained.statement
+    typer.echo(sor.decision_facts)
+    typer.echo(f"Proposed: {sor.proposed_action}")
+    typer.echo(
+        f"Content quality {explained.content_quality.score:.2f} "
+        f"(market percentile {explained.content_quality_market_pct:.0%}); "
+        f"abuse risk market percentile {explained.abuse_risk_market_pct:.0%}."
+    )

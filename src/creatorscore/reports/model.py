@@ -1,0 +1,226 @@
+"""A model's global behaviour for the policy team that sets thresholds.
+
+Performance per market, for new creators and against the baselines comes from the metrics the
+training run logged (computed once, on the run's own test rows). SHAP importance, beeswarm,
+dependence and calibration need the test rows themselves, which a run does not store: they are
+rebuilt from the data at the run's test as-of times with the same definitions and horizon,
+then scored and explained by the registered model.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from creatorscore.errors import UserError
+from creatorscore.explain import SCORE_KINDS, Contributions, tree_contributions
+from creatorscore.explain.reasons import fact_group
+from creatorscore.features import Definitions, snapshots
+from creatorscore.features.training_set import build_training_set
+from creatorscore.reports import charts
+from creatorscore.reports.html import Chart, Page, Section, Table, number
+from creatorscore.training import plots
+from creatorscore.training.backtest import MODEL
+from creatorscore.training.config import TimeSplit
+from creatorscore.training.metrics import HEADLINE, NEW_CREATOR_DAYS
+from creatorscore.training.registry import RegisteredModel
+
+TOP_FEATURES = 15
+DEPENDENCE_FEATURES = 4
+# The beeswarm and dependence plots show this many test rows at most: enough to see the shape.
+PLOTTED_ROWS = 3000
+_TEST_AS_OF = re.compile(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})")
+_SCORER_NAMES = {
+    MODEL: "LightGBM (this model)",
+    "rule_baseline": "rule baseline",
+    "linear_baseline": "linear baseline",
+    "hist_gradient_boosting": "sklearn HGB",
+}
+
+
+def test_moments(tables: dict[str, pd.DataFrame], split: TimeSplit, test_as_of: str) -> list[pd.Timestamp]:
+    """The run's test as-of times: its snapshot schedule within the logged `test_as_of` range."""
+    found = _TEST_AS_OF.search(test_as_of)
+    if found is None:
+        raise UserError(f"the run's test period {test_as_of!r} is not a date range")
+    first, last = (pd.Timestamp(day, tz="UTC") for day in found.groups())
+    moments = [m for m in snapshots.every(tables, split.snapshot_every_days) if first <= m.floor("D") <= last]
+    if not moments:
+        raise UserError(
+            f"the data holds no snapshot in the run's test period {test_as_of}; is it the same data?"
+        )
+    return moments
+
+
+def test_rows(
+    tables: dict[str, pd.DataFrame],
+    definitions: Definitions,
+    moments: list[pd.Timestamp],
+    horizon_days: int,
+    target: str,
+) -> pd.DataFrame:
+    """Labelled rows of the test period, as the training set had them."""
+    frame = build_training_set(tables, moments, definitions, horizon_days)
+    return frame[frame[target].notna()].reset_index(drop=True)
+
+
+def mean_abs_contributions(
+    contributions: Contributions, definitions: Definitions
+) -> tuple[pd.Series, pd.Series]:
+    """Mean |contribution| per feature and per fact group (the families reasons are told by)."""
+    names = list(contributions.feature_names)
+    per_feature = pd.Series(np.abs(contributions.values).mean(axis=0), index=names)
+    groups = pd.Series([fact_group(definitions.by_name(name), definitions) for name in names], index=names)
+    per_group = pd.DataFrame(contributions.values, columns=names).T.groupby(groups).sum().T.abs().mean()
+    return per_feature.sort_values(ascending=False), per_group.sort_values(ascending=False)
+
+
+def model_report(
+    model: RegisteredModel,
+    definitions: Definitions,
+    rows: pd.DataFrame,
+    metrics: dict[str, dict[str, float]],
+    target: str,
+    test_period: str,
+) -> Page:
+    """The model report from its test rows and the metrics its run logged."""
+    if rows.empty:
+        raise UserError(f"no labelled rows in the test period {test_period}")
+    kind = SCORE_KINDS[model.name]
+    contributions = tree_contributions(model.booster, rows)
+    per_feature, per_group = mean_abs_contributions(contributions, definitions)
+    top = list(per_feature.index[:TOP_FEATURES])
+    columns = [contributions.feature_names.index(name) for name in top]
+    sample = np.random.default_rng(0).permutation(len(rows))[:PLOTTED_ROWS]
+    scored = rows[["market", target]].assign(score=model.predict(rows))
+    task_metrics = HEADLINE[model.task]
+    return Page(
+        title=f"Model report: {model.name} v{model.version}",
+        subtitle=(
+            f"run {model.run_id}; feature definitions {model.definitions_version}; test period "
+            f"{test_period}, {len(rows):,} labelled rows; contributions in {kind.space}"
+        ),
+        sections=[
+            Section(
+                "What the model looks at",
+                paragraphs=[
+                    f"Mean absolute TreeSHAP contribution over the test rows, in {kind.space}. Fact "
+                    "groups sum the features of one family, as reason codes do."
+                ],
+                charts=[
+                    Chart(
+                        "Importance per feature",
+                        charts.data_uri(
+                            charts.bars(
+                                per_feature.head(TOP_FEATURES),
+                                f"mean |contribution| ({kind.space})",
+                                f"Top {len(top)} features",
+                            )  # fmt: skip
+                        ),
+                    ),
+                    Chart(
+                        "Importance per fact group",
+                        charts.data_uri(
+                            charts.bars(per_group, f"mean |group contribution| ({kind.space})", "Fact groups")
+                        ),
+                    ),
+                    Chart(
+                        "Beeswarm",
+                        charts.data_uri(
+                            charts.beeswarm(
+                                contributions.values[sample][:, columns],
+                                contributions.features[sample][:, columns],
+                                top,
+                                kind.space,
+                            )
+                        ),
+                        "one dot per creator and snapshot; red dots are high values of the feature",
+                    ),
+                    Chart(
+                        f"Dependence of the top {DEPENDENCE_FEATURES} features",
+                        charts.data_uri(
+                            charts.dependence(
+                                contributions.values[sample][:, columns[:DEPENDENCE_FEATURES]],
+                                contributions.features[sample][:, columns[:DEPENDENCE_FEATURES]],
+                                top[:DEPENDENCE_FEATURES],
+                                kind.space,
+                            )
+                        ),
+                    ),
+                ],
+            ),
+            Section(
+                "Test-period performance",
+                paragraphs=[
+                    "Logged by the training run on its held-out future weeks. New creators joined less "
+                    f"than {NEW_CREATOR_DAYS} days before the as-of time."
+                ],
+                tables=[
+                    _segments_table(metrics.get(MODEL, {}), task_metrics),
+                    _baselines_table(metrics, task_metrics),
+                ],
+                charts=[
+                    Chart(
+                        "Model against baselines",
+                        charts.data_uri(
+                            plots.baseline_comparison(
+                                {
+                                    _SCORER_NAMES.get(n, n): {
+                                        k.removeprefix("overall/"): v for k, v in m.items()
+                                    }
+                                    for n, m in metrics.items()
+                                },
+                                task_metrics,
+                            )
+                        ),
+                    )
+                ],
+            ),
+            Section(
+                "Calibration" if model.task == "binary" else "Predicted against observed",
+                paragraphs=[
+                    "The served score on the rebuilt test rows: for abuse risk the calibrated probability "
+                    "(deciles, log scales), for content quality the predicted review score."
+                ],
+                charts=[
+                    Chart(
+                        "Calibration" if model.task == "binary" else "Predicted against observed",
+                        charts.data_uri(
+                            plots.calibration(scored, target, "score")
+                            if model.task == "binary"
+                            else plots.predicted_vs_observed(scored, target, "score")
+                        ),
+                    )
+                ],
+            ),
+        ],
+    )
+
+
+def _segments_table(metrics: dict[str, float], names: list[str]) -> Table:
+    segments = ["overall"] + sorted({key.split("/")[0] for key in metrics if key.startswith("market_")})
+    segments.append("new_creators")
+    return Table(
+        ["segment", *names],
+        [
+            [
+                segment.removeprefix("market_").replace("_", " "),
+                *(number(metrics.get(f"{segment}/{m}"), ".4f") for m in names),
+            ]
+            for segment in segments
+        ],
+        caption="This model per market and for new creators",
+    )
+
+
+def _baselines_table(metrics: dict[str, dict[str, float]], names: list[str]) -> Table:
+    return Table(
+        ["scorer", *names],
+        [
+            [_SCORER_NAMES.get(scorer, scorer), *(number(values.get(f"overall/{m}"), ".4f") for m in names)]
+            for scorer, values in metrics.items()
+        ],
+        caption="Against the baselines, whole test period",
+    )
