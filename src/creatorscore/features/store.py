@@ -57,7 +57,7 @@ class SqliteOnlineStore(OnlineStore):
 
     A packed vector is one value to store instead of a hundred, and float64 bytes round-trip
     exactly, NaN included. A reader loads the current materialisation once, as one float64
-    matrix with a creator -> row index (0.1 s and 8 bytes per value: 90 MB for 100,000
+    matrix with a creator -> row index (about a second and 8 bytes per value: 90 MB for 100,000
     creators x 112 features), and answers reads from it; each read first checks the store's
     `generation`, a one-row query, and reloads after every materialisation by any process.
     Fetching 500 random blobs from SQLite instead costs more than the 5 ms read budget.
