@@ -26,3 +26,9 @@ def test_promotion_refuses_when_a_market_recall_drops():
     decision = decide(candidate, CHAMPION, "champion v1", RULE)
     assert not decision.promote
     assert "VN 0.300 -> 0.200" in decision.reason and "ID" not in decision.reason
+
+
+def test_markets_with_few_positives_do_not_gate():
+    champion = {**CHAMPION, "market_VN/positives": 3.0}
+    candidate = {"overall/pr_auc": 0.30, "market_ID/recall_at_1pct": 0.41, "market_VN/recall_at_1pct": 0.0}
+    assert decide(candidate, champion, "champion v1", RULE).promote

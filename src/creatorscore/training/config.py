@@ -83,6 +83,9 @@ class Promotion(_Strict):
     margin: float = Field(0.0, ge=0, description="The candidate must beat the champion by at least this.")
     market_metric: str = Field(description="Per-market metric that may not drop by more than the tolerance.")
     market_tolerance: float = Field(0.05, ge=0, description="Largest allowed per-market drop.")
+    market_min_positives: int = Field(
+        10, ge=0, description="Markets with fewer test positives (abuse) are reported but do not gate."
+    )
 
 
 class ModelConfig(_Strict):

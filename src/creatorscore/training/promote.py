@@ -44,6 +44,8 @@ def decide(
         segment, _, metric = segment_key.partition("/")
         if not segment.startswith("market_") or metric != rule.market_metric:
             continue
+        if incumbent.get(f"{segment}/positives", math.inf) < rule.market_min_positives:
+            continue  # one creator moves recall at 1% by a third in a market with three positives
         new_value = candidate.get(segment_key, math.nan)
         if (
             not math.isnan(new_value)

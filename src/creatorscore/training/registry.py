@@ -81,7 +81,7 @@ def load_model(name: str, version: str | None = None, uri: str | None = None) ->
             else mlflow_client.get_model_version_by_alias(name, CHAMPION)
         )
     except MlflowException:
-        what = f"version {version} of {name}" if version else f"a champion for {name}"
+        what = f"version {version} of {name}" if version else f"champion for {name}"
         raise UserError(
             f"no {what} in {tracking_uri(uri)}; run `creatorscore train --model {name}` "
             f"then `creatorscore promote --model {name}` first"
