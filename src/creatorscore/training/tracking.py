@@ -14,7 +14,6 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from creatorscore.training import plots
@@ -178,4 +177,3 @@ def _log_figures(backtest: Backtest) -> None:
         figures["plots/predicted_vs_observed.png"] = plots.predicted_vs_observed(scores, target, MODEL)
     for path, figure in figures.items():
         mlflow.log_figure(figure, path)
-        plt.close(figure)
