@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA ?= data/demo
 FEATURES ?= data/demo-features
+REPORTS ?= data/demo-reports
+BROWSER := $(VENV)/.browser
 
 .PHONY: demo test lint setup lock docs clean bench
 
@@ -29,8 +31,18 @@ demo: $(STAMP)
 	-$(BIN)/creatorscore promote --model content_quality
 	$(BIN)/creatorscore score --data $(DATA) --out $(FEATURES)/scores.parquet
 	@echo "MLflow UI: $(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db, then open http://127.0.0.1:5000"
+	@echo "Reports (the model report is also logged with its MLflow run):"
+	$(BIN)/creatorscore report model --model abuse_risk --data $(DATA) --out $(REPORTS)/model-abuse_risk.html
+	$(BIN)/creatorscore report creator --data $(DATA) --top 3 --out $(REPORTS)
 
-test: $(STAMP)
+# The report-rendering tests drive Debian's chromium, never a browser playwright downloads;
+# apt runs only on machines without it.
+$(BROWSER): $(STAMP)
+	command -v chromium >/dev/null || { $$([ "$$(id -u)" = 0 ] || echo sudo) apt-get update && \
+		$$([ "$$(id -u)" = 0 ] || echo sudo) apt-get install -y --no-install-recommends chromium; }
+	touch $(BROWSER)
+
+test: $(STAMP) $(BROWSER)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/python -m pytest -n 2

@@ -94,3 +94,25 @@ def config_file(tmp_path_factory: pytest.TempPathFactory, fast_config):
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def champion_store(tmp_path_factory, training_frame, fast_config, definitions, training_market_dir) -> str:
+    """A SQLite MLflow store in which both models are trained once and hold the champion alias.
+
+    The alias is set directly: the promotion gate has its own tests, and a tiny market need not
+    pass it for explanations and reports to be tested.
+    """
+    from creatorscore.scoring.batch import SCORES
+    from creatorscore.training.dataset import read_ground_truth
+    from creatorscore.training.pipeline import train_model
+    from creatorscore.training.registry import CHAMPION, client
+
+    uri = f"sqlite:///{tmp_path_factory.mktemp('champions')}/mlflow.db"
+    truth = read_ground_truth(training_market_dir)
+    for name in SCORES:
+        trained = train_model(
+            training_frame, fast_config(name), definitions, "test-key", str(training_market_dir), truth, uri
+        )
+        client(uri).set_registered_model_alias(name, CHAMPION, trained.run.version)
+    return uri
