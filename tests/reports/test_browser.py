@@ -7,6 +7,7 @@ import shutil
 
 import pandas as pd
 import pytest
+from playwright.sync_api import sync_playwright
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # what a headless run needs and nothing that phones home; the sandbox needs privileges CI lacks
@@ -17,10 +18,9 @@ MINIMUM_CHARTS = {"creator": 3, "model": 6, "cohort": 4}
 
 @pytest.fixture(scope="module")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
     if not shutil.which("chromium"):
         pytest.fail("chromium is not installed; `make test` installs it (Debian package chromium)")
-    with sync_api.sync_playwright() as playwright:
+    with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield launched
         launched.close()
@@ -35,9 +35,11 @@ def test_report_renders_without_errors_and_shows_every_chart(browser, reports, r
     page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
     page.goto(reports[report].resolve().as_uri(), wait_until="load")
     widths = page.evaluate("Array.from(document.images, image => image.complete ? image.naturalWidth : 0)")
+    title, headings = page.title(), page.locator("h2").count()
     page.screenshot(path=tmp_path / f"{report}.png", full_page=True)
     page.close()
     assert not problems
+    assert title.startswith(("Case file", "Model report", "Cohort report")) and headings >= 2
     assert len(widths) >= MINIMUM_CHARTS[report] and all(width > 0 for width in widths), widths
 
 

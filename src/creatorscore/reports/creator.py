@@ -90,7 +90,14 @@ def explain_creator(
     return _explained(features, definitions, abuse, quality, creator_id)[0]
 
 
-def _explained(features, definitions, abuse, quality, creator_id):
+def _explained(
+    features: pd.DataFrame,
+    definitions: Definitions,
+    abuse: RegisteredModel,
+    quality: RegisteredModel,
+    creator_id: str,
+) -> tuple[CreatorStatement, dict[str, Contributions]]:
+    """The statement, and each model's contributions for the waterfall charts."""
     row = creator_row(features, creator_id)
     names = list(abuse.feature_names)
     for extra in quality.feature_names:
