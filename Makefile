@@ -45,7 +45,7 @@ $(BROWSER): $(STAMP)
 test: $(STAMP) $(BROWSER)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 docs: $(STAMP)
 	$(BIN)/creatorscore contract docs --out docs/data-contract.md

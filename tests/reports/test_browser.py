@@ -9,6 +9,9 @@ import pandas as pd
 import pytest
 from playwright.sync_api import sync_playwright
 
+# one worker builds the champions and the reports (see tests/reports/conftest.py)
+pytestmark = pytest.mark.xdist_group("reports")
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # what a headless run needs and nothing that phones home; the sandbox needs privileges CI lacks
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -13,6 +13,9 @@ from creatorscore.training.registry import load_champion
 from tests.cli.test_main import _one_line_error, run
 from tests.reports.conftest import invoke
 
+# one worker builds the champions and the reports (see tests/reports/conftest.py)
+pytestmark = pytest.mark.xdist_group("reports")
+
 
 def test_model_report_is_logged_with_the_models_run(reports, champion_store):
     run_id = load_champion("abuse_risk", champion_store).run_id

@@ -17,6 +17,9 @@ from creatorscore.reports.creator import (
 )
 from creatorscore.reports.html import render
 
+# one worker builds the champions and the reports (see tests/reports/conftest.py)
+pytestmark = pytest.mark.xdist_group("reports")
+
 
 def _most_linked(tables: dict) -> str:
     links = tables["account_links"]
