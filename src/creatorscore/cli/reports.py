@@ -126,7 +126,7 @@ def report_model(
 ) -> None:
     """A model's global behaviour, logged to MLflow with the model's run under reports/."""
     from creatorscore.cli.main import _load_for_features
-    from creatorscore.reports.model import model_report, test_moments, test_rows
+    from creatorscore.reports.model import held_out_moments, held_out_rows, model_report
     from creatorscore.scoring.batch import check_definitions
     from creatorscore.training.config import load_config
     from creatorscore.training.registry import client, load_model
@@ -142,9 +142,9 @@ def report_model(
     tables, defs = _load_for_features(data, definitions)
     check_definitions([registered], defs.version)
     test_period = run.data.params["test_as_of"]
-    moments = test_moments(tables, config.split, test_period)
+    moments = held_out_moments(tables, config.split, test_period)
     with err.status(f"rebuilding {len(moments)} test snapshots and explaining them"):
-        rows = test_rows(tables, defs, moments, config.split.horizon_days, config.target)
+        rows = held_out_rows(tables, defs, moments, config.split.horizon_days, config.target)
         page = model_report(registered, defs, rows, metrics, config.target, test_period)
     _write(page, out)
     mlflow_client.log_artifact(registered.run_id, str(out), "reports")

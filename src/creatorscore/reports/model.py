@@ -16,10 +16,10 @@ import pandas as pd
 
 from creatorscore.errors import UserError
 from creatorscore.explain import SCORE_KINDS, Contributions, tree_contributions
-from creatorscore.explain.reasons import fact_group
 from creatorscore.features import Definitions, snapshots
 from creatorscore.features.training_set import build_training_set
 from creatorscore.reports import charts
+from creatorscore.reports.cohort import group_contributions
 from creatorscore.reports.html import Chart, Page, Section, Table, number
 from creatorscore.training import plots
 from creatorscore.training.backtest import MODEL
@@ -40,7 +40,9 @@ _SCORER_NAMES = {
 }
 
 
-def test_moments(tables: dict[str, pd.DataFrame], split: TimeSplit, test_as_of: str) -> list[pd.Timestamp]:
+def held_out_moments(
+    tables: dict[str, pd.DataFrame], split: TimeSplit, test_as_of: str
+) -> list[pd.Timestamp]:
     """The run's test as-of times: its snapshot schedule within the logged `test_as_of` range."""
     found = _TEST_AS_OF.search(test_as_of)
     if found is None:
@@ -54,7 +56,7 @@ def test_moments(tables: dict[str, pd.DataFrame], split: TimeSplit, test_as_of: 
     return moments
 
 
-def test_rows(
+def held_out_rows(
     tables: dict[str, pd.DataFrame],
     definitions: Definitions,
     moments: list[pd.Timestamp],
@@ -72,8 +74,7 @@ def mean_abs_contributions(
     """Mean |contribution| per feature and per fact group (the families reasons are told by)."""
     names = list(contributions.feature_names)
     per_feature = pd.Series(np.abs(contributions.values).mean(axis=0), index=names)
-    groups = pd.Series([fact_group(definitions.by_name(name), definitions) for name in names], index=names)
-    per_group = pd.DataFrame(contributions.values, columns=names).T.groupby(groups).sum().T.abs().mean()
+    per_group = group_contributions(contributions, definitions).abs().mean()
     return per_feature.sort_values(ascending=False), per_group.sort_values(ascending=False)
 
 
