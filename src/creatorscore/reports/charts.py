@@ -5,23 +5,19 @@ from __future__ import annotations
 import base64
 import io
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # reports are written headless; set where figures are made, not on package import
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+# Plain `Figure` objects, as in training/plots.py: no pyplot backend or figure registry to set up.
 
 ADVERSE, FAVOURABLE = "#c0392b", "#2e86c1"
 
 
 def data_uri(figure: Figure) -> str:
-    """The figure as an embedded PNG; the figure is closed, as reports make many."""
+    """The figure as an embedded PNG."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=96, bbox_inches="tight")
-    plt.close(figure)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -41,7 +37,8 @@ def waterfall(
         labels.append(f"{len(order) - top} other features")
         steps.append(float(values[order[top:]].sum()))
     starts = base + np.concatenate([[0.0], np.cumsum(steps)[:-1]])
-    fig, ax = plt.subplots(figsize=(8, 0.4 * len(steps) + 1.6))
+    fig = Figure(figsize=(8, 0.4 * len(steps) + 1.6))
+    ax = fig.subplots()
     y = np.arange(len(steps))[::-1]
     colours = [ADVERSE if step * adverse_sign > 0 else FAVOURABLE for step in steps]
     ax.barh(y, steps, left=starts, color=colours)
@@ -56,21 +53,19 @@ def waterfall(
     return fig
 
 
-def timelines(history: pd.DataFrame, features: list[str], peers: pd.DataFrame | None = None) -> Figure:
-    """One small panel per feature over the as-of times in `history`, with the peer median if given."""
+def timelines(history: pd.DataFrame, features: list[str]) -> Figure:
+    """One small panel per feature over the as-of times in `history`."""
     columns = 3
     rows = max(1, -(-len(features) // columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(11, 2.6 * rows), squeeze=False)
+    fig = Figure(figsize=(11, 2.6 * rows))
+    axes = fig.subplots(rows, columns, squeeze=False)
     for ax, name in zip(axes.flat, features, strict=False):
-        ax.plot(history["as_of"], history[name], marker="o", markersize=3, label="creator")
-        if peers is not None and name in peers:
-            ax.plot(peers["as_of"], peers[name], color="grey", linestyle="--", label="peer median")
+        ax.plot(history["as_of"], history[name], marker="o", markersize=3)
         ax.set_title(name, fontsize=9)
         ax.tick_params(labelsize=7)
         ax.tick_params(axis="x", rotation=30)
     for ax in list(axes.flat)[len(features) :]:
         ax.set_visible(False)
-    axes.flat[0].legend(fontsize=7)
     fig.tight_layout()
     return fig
 
@@ -78,7 +73,8 @@ def timelines(history: pd.DataFrame, features: list[str], peers: pd.DataFrame | 
 def bars(values: pd.Series, xlabel: str, title: str, signed: bool = False) -> Figure:
     """Horizontal bars, largest at the top; signed bars are coloured by direction."""
     ordered = values.iloc[::-1]
-    fig, ax = plt.subplots(figsize=(8, 0.3 * len(values) + 1.4))
+    fig = Figure(figsize=(8, 0.3 * len(values) + 1.4))
+    ax = fig.subplots()
     colours = [ADVERSE if v > 0 else FAVOURABLE for v in ordered] if signed else FAVOURABLE
     ax.barh(ordered.index.astype(str), ordered.to_numpy(), color=colours)
     if signed:
@@ -91,7 +87,8 @@ def bars(values: pd.Series, xlabel: str, title: str, signed: bool = False) -> Fi
 
 def grouped_bars(table: pd.DataFrame, xlabel: str, title: str) -> Figure:
     """Horizontal bars per row, one colour per column (e.g. cohort against platform)."""
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(table) + 1.6))
+    fig = Figure(figsize=(8, 0.45 * len(table) + 1.6))
+    ax = fig.subplots()
     table.iloc[::-1].plot.barh(ax=ax)
     ax.axvline(0, color="grey", linewidth=1)
     ax.set(xlabel=xlabel, title=title)
@@ -106,7 +103,8 @@ def beeswarm(values: np.ndarray, features: np.ndarray, names: list[str], space: 
     Value ranks rather than raw values put counts, rates and amounts on one colour scale.
     """
     rng = np.random.default_rng(seed)
-    fig, ax = plt.subplots(figsize=(9, 0.45 * len(names) + 1.6))
+    fig = Figure(figsize=(9, 0.45 * len(names) + 1.6))
+    ax = fig.subplots()
     for slot, j in enumerate(range(len(names))):
         row = len(names) - 1 - slot
         x = values[:, j]
@@ -128,7 +126,8 @@ def beeswarm(values: np.ndarray, features: np.ndarray, names: list[str], space: 
 
 def dependence(values: np.ndarray, features: np.ndarray, names: list[str], space: str) -> Figure:
     """Contribution against the feature's value, one panel per feature: how the model bends."""
-    fig, axes = plt.subplots(1, len(names), figsize=(3.6 * len(names), 3.2), squeeze=False)
+    fig = Figure(figsize=(3.6 * len(names), 3.2))
+    axes = fig.subplots(1, len(names), squeeze=False)
     for ax, j, name in zip(axes.flat, range(len(names)), names, strict=True):
         ax.scatter(features[:, j], values[:, j], s=4, alpha=0.5)
         ax.axhline(0, color="grey", linewidth=1)
@@ -151,7 +150,8 @@ def distributions(
         edges = np.geomspace(max(finite.min(), 1e-6), finite.max(), 31)
     else:
         edges = np.histogram_bin_edges(finite, bins=30)
-    fig, ax = plt.subplots(figsize=(7, 3.4))
+    fig = Figure(figsize=(7, 3.4))
+    ax = fig.subplots()
     if log:
         ax.set_xscale("log")
     ax.hist(platform, bins=edges, density=True, alpha=0.5, label="whole platform", color="grey")
