@@ -14,6 +14,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+import lightgbm
 import pandas as pd
 
 from creatorscore.training import plots
@@ -148,6 +149,8 @@ def log_backtest(
             signature=infer_signature(example, backtest.booster.predict(example)),
             input_example=example,
             registered_model_name=config.name,
+            # stated, not inferred: inference re-imports the model in a subprocess, seconds a run
+            pip_requirements=[f"lightgbm=={lightgbm.__version__}", f"pandas=={pd.__version__}"],
         )
     version = str(model_info.registered_model_version)
     mlflow.MlflowClient().set_model_version_tag(
