@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from creatorscore.errors import UserError
+from creatorscore.explain.tiers import market_percentiles
 from creatorscore.training.registry import RegisteredModel
 
 SCORES = ("abuse_risk", "content_quality")
@@ -26,6 +27,6 @@ def score_creators(features: pd.DataFrame, abuse: RegisteredModel, quality: Regi
     scored = features[["creator_id", "as_of", "market"]].copy()
     for model in (abuse, quality):
         scored[model.name] = model.predict(features)
-        scored[f"{model.name}_market_pct"] = scored.groupby("market")[model.name].rank(pct=True)
+        scored[f"{model.name}_market_pct"] = market_percentiles(scored[model.name], scored["market"])
         scored[f"{model.name}_version"] = model.version
     return scored.reset_index(drop=True)
