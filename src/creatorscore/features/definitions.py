@@ -15,11 +15,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal, TypeVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from creatorscore.contract.schema import POLICIES
 from creatorscore.errors import UserError
+from creatorscore.yaml_files import read_mapping
 
 DEFAULT_DIR = Path(__file__).resolve().parents[3] / "features"
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -135,7 +135,7 @@ def load_definitions(folder: Path | str = DEFAULT_DIR) -> Definitions:
     folder = Path(folder)
     if not (folder / "sources.yaml").is_file():
         raise DefinitionError(f"no sources.yaml in feature folder {folder}")
-    raw_sources = _read_yaml(folder / "sources.yaml")
+    raw_sources = read_mapping(folder / "sources.yaml", DefinitionError)
     sources = {}
     for name, body in (raw_sources.get("sources") or {}).items():
         sources[name] = _parse(Source, {"name": name, **body}, f"source {name}")
@@ -143,22 +143,12 @@ def load_definitions(folder: Path | str = DEFAULT_DIR) -> Definitions:
     for path in sorted(folder.glob("*.yaml")):
         if path.name == "sources.yaml":
             continue
-        family = _parse(Family, _read_yaml(path), path.name)
+        family = _parse(Family, read_mapping(path, DefinitionError), path.name)
         for spec in family.features:
             features.extend(_expand(family.family, spec))
     definitions = Definitions(sources=sources, features=features)
     _check(definitions)
     return definitions
-
-
-def _read_yaml(path: Path) -> dict:
-    try:
-        loaded = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as error:
-        raise DefinitionError(f"{path.name}: not valid YAML ({error})") from None
-    if not isinstance(loaded, dict):
-        raise DefinitionError(f"{path.name}: expected a mapping at the top")
-    return loaded
 
 
 def _parse(model: type[ModelT], data: dict, where: str) -> ModelT:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from creatorscore.errors import UserError
+from creatorscore.yaml_files import read_mapping
 
 DEFAULT_DIR = Path(__file__).resolve().parents[3] / "training"
 MODEL_NAMES = ("abuse_risk", "content_quality")
@@ -127,12 +127,7 @@ def load_config(path: Path | str) -> ModelConfig:
     path = Path(path)
     if not path.is_file():
         raise UserError(f"no model config at {path}")
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as error:
-        raise UserError(f"{path.name}: not valid YAML ({' '.join(str(error).split())})") from None
-    if not isinstance(raw, dict):
-        raise UserError(f"{path.name}: expected a mapping at the top")
+    raw = read_mapping(path)
     try:
         return ModelConfig.model_validate(raw)
     except ValidationError as error:
