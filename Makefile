@@ -43,8 +43,8 @@ $(BROWSER): $(STAMP)
 	touch $(BROWSER)
 
 test: $(STAMP) $(BROWSER)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks serving
+	$(BIN)/ruff format --check src tests benchmarks serving
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 docs: $(STAMP)

@@ -142,6 +142,10 @@ def test_k_sets_how_many_reasons_are_given(explained, definitions):
     assert max(len(e.reasons) for e in two) == 2 and max(len(e.mitigating) for e in two) == 2
 
 
+def test_no_rows_give_no_explanations(explained, definitions):
+    assert explain_creators(explained.abuse, explained.latest.head(0), definitions, explained.peers) == []
+
+
 def test_explanations_never_mention_buyer_ids(explained, definitions, abuse_explanations):
     buyers = set(explained.tables["orders"]["buyer_id"].astype(str))
     careless = explained.latest.copy()

@@ -42,6 +42,12 @@ def test_the_store_records_what_it_holds(store, definitions, small_tables):
     assert meta.creators == (small_tables["creators"]["onboarded_at"] < WHEN).sum()
 
 
+def test_reading_all_gives_every_creator_as_reading_them_by_id(store):
+    everyone = store.read_all()
+    assert len(everyone) == store.metadata().creators
+    pd.testing.assert_frame_equal(everyone, store.read(everyone["creator_id"].tolist()))
+
+
 def test_an_unsupported_store_uri_is_a_user_error():
     with pytest.raises(UserError, match="redis://x"):
         open_store("redis://x")
@@ -60,7 +66,9 @@ def test_a_reader_sees_a_new_materialisation_without_reopening(small_tables, def
     some = first["creator_id"].tolist()[:5]
     assert reader.read(some)["as_of"].iloc[0] == WHEN
     later = compute_features(small_tables, [WHEN + pd.Timedelta(days=7)], definitions)
+    generation = reader.metadata().generation
     open_store(uri).write(later, definitions.names, definitions.version)  # another writer
+    assert reader.metadata().generation != generation
     assert reader.metadata().as_of == WHEN + pd.Timedelta(days=7)
     online = reader.read(some).set_index("creator_id")[definitions.names]
     pd.testing.assert_frame_equal(online, later.set_index("creator_id").loc[some, definitions.names])

@@ -21,6 +21,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
 from creatorscore.cli.reports import explain, report_app
+from creatorscore.cli.serve import api_key, serve
 from creatorscore.contract.docs import render as render_contract
 from creatorscore.contract.read import load_marketplace, write_quarantine
 from creatorscore.errors import UserError
@@ -40,6 +41,8 @@ features_app = typer.Typer(
 app.add_typer(features_app, name="features")
 app.add_typer(report_app, name="report")
 app.command()(explain)
+app.command()(serve)
+app.command("api-key")(api_key)
 err = Console(stderr=True)
 
 

@@ -1,7 +1,7 @@
 """The online feature store: the latest feature vector per creator, for scoring by id.
 
 One small interface (`OnlineStore`) with SQLite behind it first; another backend (Redis)
-implements the same three methods. Vectors are written by `features materialize` from the
+implements the same four methods. Vectors are written by `features materialize` from the
 same engine output as the training sets, so the two cannot disagree.
 """
 
@@ -28,6 +28,7 @@ class StoreMetadata:
     features: list[str]
     definitions_version: str
     creators: int
+    generation: str  # changes with every materialisation: what a cache of derived values keys on
 
 
 class OnlineStore(ABC):
@@ -38,6 +39,10 @@ class OnlineStore(ABC):
     @abstractmethod
     def read(self, creator_ids: Sequence[str]) -> pd.DataFrame:
         """Vectors of the creators found, in the order asked; unknown ids are absent."""
+
+    @abstractmethod
+    def read_all(self) -> pd.DataFrame:
+        """Every creator's vector: the whole market that percentiles and peer medians rank against."""
 
     @abstractmethod
     def metadata(self) -> StoreMetadata:
@@ -110,7 +115,7 @@ class SqliteOnlineStore(OnlineStore):
                 )
             self._con = sqlite3.connect(self.path, check_same_thread=False)
         (generation,) = self._con.execute("select value from meta where key = 'generation'").fetchone()
-        if self._snapshot is None or self._snapshot.generation != generation:
+        if self._snapshot is None or self._snapshot.meta.generation != generation:
             self._con.execute("begin")  # metadata and vectors from the same materialisation
             try:
                 meta = dict(self._con.execute("select key, value from meta").fetchall())
@@ -120,12 +125,12 @@ class SqliteOnlineStore(OnlineStore):
                 self._con.rollback()
             features, as_of = json.loads(meta["features"]), pd.Timestamp(meta["as_of"])
             self._snapshot = _Snapshot(
-                generation=meta["generation"],
                 meta=StoreMetadata(
                     as_of=as_of,
                     features=features,
                     definitions_version=meta["definitions_version"],
                     creators=int(meta["creators"]),
+                    generation=meta["generation"],
                 ),
                 row={creator: i for i, creator in enumerate(ids)},
                 keys={
@@ -146,19 +151,25 @@ class SqliteOnlineStore(OnlineStore):
         with self._lock:
             snapshot = self._current()
         row = snapshot.row
-        rows = np.fromiter((row[c] for c in creator_ids if c in row), dtype=np.int64)
-        # per-column takes and one concat: inserting columns one by one costs 3 ms a read
-        keys = pd.DataFrame({name: column.take(rows) for name, column in snapshot.keys.items()})
-        values = pd.DataFrame(snapshot.matrix[rows], columns=snapshot.meta.features, copy=False)
-        return pd.concat([keys, values], axis=1)
+        return snapshot.frame(np.fromiter((row[c] for c in creator_ids if c in row), dtype=np.int64))
+
+    def read_all(self) -> pd.DataFrame:
+        with self._lock:
+            snapshot = self._current()
+        return snapshot.frame(np.arange(len(snapshot.row)))
 
 
 @dataclass(frozen=True)
 class _Snapshot:
     """One materialisation as a reader holds it in memory."""
 
-    generation: str
     meta: StoreMetadata
     row: dict[str, int]
     keys: dict[str, pd.api.extensions.ExtensionArray]  # creator_id, as_of, market, category
     matrix: np.ndarray
+
+    def frame(self, rows: np.ndarray) -> pd.DataFrame:
+        # per-column takes and one concat: inserting columns one by one costs 3 ms a read
+        keys = pd.DataFrame({name: column.take(rows) for name, column in self.keys.items()})
+        values = pd.DataFrame(self.matrix[rows], columns=self.meta.features, copy=False)
+        return pd.concat([keys, values], axis=1)

@@ -80,7 +80,12 @@ def load_model(name: str, version: str | None = None, uri: str | None = None) ->
             if version
             else mlflow_client.get_model_version_by_alias(name, CHAMPION)
         )
-    except MlflowException:
+    except MlflowException as error:
+        if error.error_code not in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
+            first = (str(error).splitlines() or [""])[0]
+            raise UserError(
+                f"cannot reach the model registry at {tracking_uri(uri)}: {first[:200]}"
+            ) from None
         what = f"version {version} of {name}" if version else f"champion for {name}"
         raise UserError(
             f"no {what} in {tracking_uri(uri)}; run `creatorscore train --model {name}` "
@@ -105,6 +110,41 @@ def load_model(name: str, version: str | None = None, uri: str | None = None) ->
         run_id=found.run_id,
         task=bundle["task"],
         booster=booster,
+        calibrator=Calibrator.from_json(bundle["calibrator"]),
+        feature_names=list(bundle["feature_names"]),
+        definitions_version=bundle["definitions_version"],
+        best_iteration=int(bundle["best_iteration"]),
+    )
+
+
+BOOSTER_FILE = "booster.txt"
+
+
+def save_model_files(model: RegisteredModel, directory: Path) -> None:
+    """Write a loaded model as two plain files, so it can be served again without the registry."""
+    (directory / BOOSTER_FILE).write_text(model.booster.model_to_string())
+    bundle = {
+        "name": model.name,
+        "version": model.version,
+        "run_id": model.run_id,
+        "task": model.task,
+        "calibrator": model.calibrator.to_json(),
+        "feature_names": model.feature_names,
+        "definitions_version": model.definitions_version,
+        "best_iteration": model.best_iteration,
+    }
+    (directory / BUNDLE).write_text(json.dumps(bundle))
+
+
+def load_model_files(directory: Path) -> RegisteredModel:
+    """The model `save_model_files` wrote, exactly as it was loaded from the registry."""
+    bundle = json.loads((directory / BUNDLE).read_text())
+    return RegisteredModel(
+        name=bundle["name"],
+        version=bundle["version"],
+        run_id=bundle["run_id"],
+        task=bundle["task"],
+        booster=lgb.Booster(model_file=str(directory / BOOSTER_FILE)),
         calibrator=Calibrator.from_json(bundle["calibrator"]),
         feature_names=list(bundle["feature_names"]),
         definitions_version=bundle["definitions_version"],

@@ -1,0 +1,61 @@
+"""The creatorscore scoring service: BentoML endpoints over `creatorscore.serving`.
+
+Start it with `creatorscore serve` (or `bentoml serve service:CreatorScore` from this folder).
+Configuration is the environment: CREATORSCORE_API_KEYS or CREATORSCORE_API_KEYS_FILE,
+CREATORSCORE_STORE (default sqlite:///feature_store.sqlite) and MLFLOW_TRACKING_URI.
+"""
+
+from __future__ import annotations
+
+import bentoml
+
+from creatorscore.features import load
+from creatorscore.serving import log_policy
+from creatorscore.serving.access import AccessMiddleware
+from creatorscore.serving.openapi import OpenApiMiddleware
+from creatorscore.serving.schemas import (
+    ExplainRequest,
+    ExplainResponse,
+    ScoreFeaturesResponse,
+    ScoreRequest,
+    ScoreResponse,
+    score_features_request,
+)
+from creatorscore.serving.scoring_service import ScoringService
+
+log_policy.install()
+DEFINITIONS = load()  # features/: the feature schema of /score_features and the reason templates
+ScoreFeaturesRequest = score_features_request(DEFINITIONS)
+
+
+@bentoml.service(name="creatorscore", workers=1, traffic={"timeout": 30})
+class CreatorScore:
+    def __init__(self) -> None:
+        self.service = ScoringService.start(DEFINITIONS)
+
+    @bentoml.api(input_spec=ScoreRequest)
+    async def score(self, creator_ids: list[str]) -> ScoreResponse:
+        """Both scores of up to 1,000 creators by id (recommendation and governance)."""
+        # a dictionary lookup per id: cheaper on the event loop than a hop to a worker thread
+        return ScoreResponse.model_validate(self.service.score(creator_ids))
+
+    @bentoml.api(input_spec=ExplainRequest)
+    def explain(self, creator_ids: list[str], k: int) -> ExplainResponse:
+        """Scores with reason codes and mitigating factors of both models (governance)."""
+        return ExplainResponse.model_validate(self.service.explain(creator_ids, k))
+
+    @bentoml.api(input_spec=ScoreFeaturesRequest)
+    def score_features(self, rows: list, explain: bool) -> ScoreFeaturesResponse:
+        """Scores of explicit feature rows, for what-if analysis (governance)."""
+        return ScoreFeaturesResponse.model_validate(
+            self.service.score_features([row.model_dump() for row in rows], explain)
+        )
+
+
+def _service() -> ScoringService | None:
+    instance = bentoml.get_current_service()
+    return instance.service if instance is not None else None
+
+
+CreatorScore.add_asgi_middleware(AccessMiddleware, service=_service)
+CreatorScore.add_asgi_middleware(OpenApiMiddleware)

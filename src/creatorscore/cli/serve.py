@@ -1,0 +1,83 @@
+"""`creatorscore serve` and `creatorscore api-key`: run the scoring service and give it keys."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from creatorscore.errors import UserError
+from creatorscore.serving.access import HASHED, ApiKeys, Role, digest
+from creatorscore.serving.scoring_service import DEFAULT_STORE, STORE_VARIABLE
+from creatorscore.training.registry import tracking_uri
+
+SERVING_DIR = Path(__file__).resolve().parents[3] / "serving"
+err = Console(stderr=True)
+
+
+def serve(
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 3000,
+    host: Annotated[str, typer.Option(help="Interface to bind; 0.0.0.0 exposes the service.")] = "127.0.0.1",
+    store: Annotated[
+        str, typer.Option(help="Online store URI (written by `features materialize`).")
+    ] = DEFAULT_STORE,
+    tracking_uri_: Annotated[
+        str | None,
+        typer.Option(
+            "--tracking-uri",
+            help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI, else sqlite:///mlflow.db).",
+        ),
+    ] = None,
+) -> None:
+    """Serve both champion models over HTTP (BentoML); keys from $CREATORSCORE_API_KEYS[_FILE]."""
+    from creatorscore.features.store import open_store
+    from creatorscore.serving.model_source import load_models
+
+    ApiKeys.from_environment()  # a missing or malformed key list fails here, in one line
+    store = _absolute(store)
+    open_store(store).metadata()
+    if not (SERVING_DIR / "service.py").is_file():
+        raise UserError(f"no serving/service.py at {SERVING_DIR}: serve runs from a creatorscore checkout")
+    loaded = load_models(tracking_uri(tracking_uri_))  # no model, no start: say why here, in one line
+    models = ", ".join(f"{m.name} v{m.version}" for m in loaded.models.values())
+    if loaded.problem:
+        err.print(
+            f"[bold yellow]registry unavailable[/] ({loaded.problem}); serving kept copies", soft_wrap=True
+        )
+    err.print(f"models: {models} from the {loaded.source}", highlight=False, soft_wrap=True)
+    env = {**os.environ, STORE_VARIABLE: store, "MLFLOW_TRACKING_URI": _absolute(tracking_uri(tracking_uri_))}
+    command = [
+        sys.executable,
+        "-m",
+        "bentoml",
+        "serve",
+        "service:CreatorScore",
+        "--working-dir",
+        str(SERVING_DIR),
+    ]
+    err.print(
+        f"serving {store} on http://{host}:{port} (OpenAPI: /docs.json, readiness: /readyz)", highlight=False
+    )
+    os.execve(sys.executable, [*command, "--host", host, "--port", str(port)], env)
+
+
+def api_key(role: Annotated[Role, typer.Option(help="What the key may call.")]) -> None:
+    """Make a new API key: the key on stdout (give it to the client), its file line on stderr."""
+    key = secrets.token_urlsafe(24)
+    err.print(
+        f"line for $CREATORSCORE_API_KEYS_FILE: {HASHED}{digest(key)}={role}", highlight=False, soft_wrap=True
+    )
+    typer.echo(key)
+
+
+def _absolute(uri: str) -> str:
+    """SQLite URIs with the path made absolute: the service runs from serving/, not from here."""
+    prefix = "sqlite:///"
+    if not uri.startswith(prefix):
+        return uri
+    return prefix + str(Path(uri.removeprefix(prefix)).resolve())

@@ -1,0 +1,1 @@
+"""The online scoring service's logic; `serving/service.py` binds it to HTTP."""

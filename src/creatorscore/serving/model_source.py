@@ -1,0 +1,91 @@
+"""Where the service's models come from: the MLflow registry, or the last copy it served.
+
+At start-up the champions are loaded from the registry and each is kept in the BentoML model
+store (`BENTOML_HOME`). When the registry cannot be reached, or has no champion, the service
+starts from the kept copies and says so in /readyz; with neither it refuses to start and
+says why. A kept copy is the registry's model byte for byte (booster text plus the serving
+bundle), so its scores are the registry model's scores.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from creatorscore.errors import UserError
+from creatorscore.scoring.batch import SCORES
+from creatorscore.training.registry import (
+    RegisteredModel,
+    load_champion,
+    load_model_files,
+    save_model_files,
+    tracking_uri,
+)
+
+KEPT_PREFIX = "creatorscore-"  # BentoML model names: creatorscore-abuse_risk, creatorscore-content_quality
+
+
+@dataclass(frozen=True)
+class LoadedModels:
+    models: dict[str, RegisteredModel]
+    source: str  # "registry" or "model store"
+    registry: str  # the tracking URI tried
+    problem: str | None  # why the registry was not used, when it was not
+
+
+def load_models(uri: str | None = None) -> LoadedModels:
+    """Both champions from the registry, else the copies last kept; UserError when neither exists."""
+    registry = tracking_uri(uri)
+    # an unreachable registry should fail over in seconds, not after minutes of retries, and
+    # download progress bars have no place in a service's log
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "5")
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    try:
+        models = {name: load_champion(name, registry) for name in SCORES}
+    except Exception as error:  # noqa: BLE001 - any registry failure means: fall back, and say why
+        problem = _one_line(error)
+        kept = {name: _kept(name) for name in SCORES}
+        missing = [name for name, model in kept.items() if model is None]
+        if missing:
+            raise UserError(
+                f"cannot load champions from the registry at {registry} ({problem}), and the BentoML "
+                f"model store holds no earlier copy of {', '.join(missing)}: train and promote "
+                f"models (`creatorscore train`, `creatorscore promote`), then start again"
+            ) from None
+        return LoadedModels(kept, "model store", registry, problem)  # type: ignore[arg-type]
+    for model in models.values():
+        keep(model)
+    return LoadedModels(models, "registry", registry, None)
+
+
+def keep(model: RegisteredModel) -> None:
+    """Store a copy under `creatorscore-NAME:vVERSION-RUN`; re-keeping makes it the latest again."""
+    import bentoml
+    from bentoml.exceptions import NotFound
+
+    tag = f"{KEPT_PREFIX}{model.name}:v{model.version}-{model.run_id[:12]}".lower()
+    with contextlib.suppress(NotFound):
+        bentoml.models.delete(tag)
+    with bentoml.models.create(
+        tag, labels={"registry_version": model.version}, metadata={"run_id": model.run_id}
+    ) as kept:
+        save_model_files(model, Path(kept.path))
+
+
+def _kept(name: str) -> RegisteredModel | None:
+    import bentoml
+    from bentoml.exceptions import NotFound
+
+    try:
+        kept = bentoml.models.get(f"{KEPT_PREFIX}{name}:latest".lower())
+    except NotFound:
+        return None
+    return load_model_files(Path(kept.path))
+
+
+def _one_line(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}"[:300]

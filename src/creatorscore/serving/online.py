@@ -1,0 +1,165 @@
+"""Online scoring by creator id: batch scoring of the online store, served by lookup.
+
+The store changes only when `features materialize` writes a new generation, and every score
+depends on nothing but the stored vector and the champion models. So when a generation first
+appears the whole store is scored once with `score_creators`, the very function batch scoring
+uses: market percentiles then rank each creator against its whole market (never against the
+other ids of one request), and online scores equal batch scores by construction. A request
+is then a dictionary lookup; TreeSHAP runs only for the creators someone asks to explain.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from creatorscore.explain import PeerIndex, explain_creators, peer_medians, risk_tiers
+from creatorscore.explain.explanation import Explanation
+from creatorscore.features.definitions import Definitions
+from creatorscore.features.store import OnlineStore, StoreMetadata
+from creatorscore.scoring.batch import check_definitions, score_creators
+from creatorscore.serving.schemas import UNKNOWN_CREATOR
+from creatorscore.training.registry import RegisteredModel
+
+SCORE_FIELDS = (
+    "creator_id",
+    "market",
+    "abuse_risk",
+    "abuse_risk_market_pct",
+    "content_quality",
+    "content_quality_market_pct",
+)
+
+
+@dataclass(frozen=True)
+class ScoredStore:
+    """One store generation scored by both champions."""
+
+    meta: StoreMetadata
+    row: dict[str, int]  # creator id -> position in `items`
+    items: list[dict]  # per creator: the /score item, ready to serialise
+    market_scores: dict[tuple[str, str], np.ndarray]  # (model, market) -> sorted scores
+    peers: dict[str, PeerIndex]  # model name -> peer medians of this generation
+
+
+class OnlineScorer:
+    """Scores and explanations for creator ids or explicit feature rows, from one store."""
+
+    def __init__(
+        self, store: OnlineStore, abuse: RegisteredModel, quality: RegisteredModel, definitions: Definitions
+    ):
+        self.store = store
+        self.models = {abuse.name: abuse, quality.name: quality}
+        self.definitions = definitions
+        self.model_versions = {name: model.version for name, model in self.models.items()}
+        self._scored: ScoredStore | None = None
+        self._lock = threading.Lock()
+        self.current()  # score the store now, not on the first request
+
+    def current(self) -> ScoredStore:
+        """The scored store of the latest generation, rescored once when a new one lands."""
+        meta = self.store.metadata()
+        scored = self._scored
+        if scored is not None and scored.meta.generation == meta.generation:
+            return scored
+        with self._lock:  # one thread rescores; the others wait for its result
+            if self._scored is None or self._scored.meta.generation != meta.generation:
+                self._scored = self._score_store()
+            return self._scored
+
+    def _score_store(self) -> ScoredStore:
+        frame = self.store.read_all()
+        meta = self.store.metadata()
+        check_definitions(list(self.models.values()), meta.definitions_version)
+        scored = score_creators(frame, self.models["abuse_risk"], self.models["content_quality"])
+        scored["risk_tier"] = [tier.value for tier in risk_tiers(scored["abuse_risk"].to_numpy())]
+        scored["as_of"] = meta.as_of.to_pydatetime()
+        items = scored[[*SCORE_FIELDS, "risk_tier", "as_of"]].to_dict("records")
+        market_scores = {
+            (name, str(market)): np.sort(group.to_numpy(dtype=np.float64))
+            for name in self.models
+            for market, group in scored.groupby("market", observed=True)[name]
+        }
+        peers = {
+            name: PeerIndex.build(peer_medians(frame, model.feature_names), model.feature_names)
+            for name, model in self.models.items()
+        }
+        return ScoredStore(
+            meta=meta,
+            row={item["creator_id"]: i for i, item in enumerate(items)},
+            items=items,
+            market_scores=market_scores,
+            peers=peers,
+        )
+
+    def score(self, creator_ids: Sequence[str]) -> list[dict]:
+        """One item per id in order: its scores, or `unknown creator`."""
+        scored = self.current()
+        row, items = scored.row, scored.items
+        return [
+            items[row[creator]] if creator in row else {"creator_id": creator, "error": UNKNOWN_CREATOR}
+            for creator in creator_ids
+        ]
+
+    def explain(self, creator_ids: Sequence[str], k: int = 4) -> list[dict]:
+        """Scores plus both models' reason codes and mitigating factors, one item per id."""
+        scored = self.current()
+        known = list(dict.fromkeys(c for c in creator_ids if c in scored.row))
+        frame = self.store.read(known)
+        explained = self._explanations(frame, scored, k)
+        by_creator = {creator: [per_model[i] for per_model in explained] for i, creator in enumerate(known)}
+        return [
+            {**scored.items[scored.row[creator]], "explanations": by_creator[creator]}
+            if creator in by_creator
+            else {"creator_id": creator, "error": UNKNOWN_CREATOR}
+            for creator in creator_ids
+        ]
+
+    def score_rows(self, rows: pd.DataFrame, explain: bool = False, k: int = 4) -> list[dict]:
+        """Scores of explicit feature rows (market, category and every feature), for what-if analysis.
+
+        Percentiles place each row within its market as the store holds it now: the share of
+        the market's creators scoring at most the row's score.
+        """
+        scored = self.current()
+        frame = rows.assign(creator_id=[f"row {i + 1}" for i in range(len(rows))], as_of=scored.meta.as_of)
+        out = pd.DataFrame({"market": frame["market"].astype(str)})
+        for name, model in self.models.items():
+            values = model.predict(frame)
+            out[name] = values
+            out[f"{name}_market_pct"] = [
+                _share_at_most(scored.market_scores.get((name, market)), value)
+                for market, value in zip(out["market"], values, strict=True)
+            ]
+        out["risk_tier"] = [tier.value for tier in risk_tiers(out["abuse_risk"].to_numpy())]
+        items = out.to_dict("records")
+        if explain:
+            for item, *explanations in zip(items, *self._explanations(frame, scored, k), strict=True):
+                item["explanations"] = explanations
+        return items
+
+    def _explanations(self, frame: pd.DataFrame, scored: ScoredStore, k: int) -> list[list[Explanation]]:
+        """Per model, one explanation per row of `frame`."""
+        return [
+            explain_creators(
+                model.booster,
+                frame,
+                self.definitions,
+                scored.peers[name],
+                model_name=name,
+                model_version=model.version,
+                calibrate=model.calibrator.apply if model.task == "binary" else None,
+                k=k,
+            )
+            for name, model in self.models.items()
+        ]
+
+
+def _share_at_most(sorted_scores: np.ndarray | None, value: float) -> float | None:
+    if sorted_scores is None or len(sorted_scores) == 0:
+        return None
+    return float(np.searchsorted(sorted_scores, value, side="right") / len(sorted_scores))

@@ -1,0 +1,123 @@
+"""The scoring API's requests and responses: the contract its consumers code against.
+
+BentoML turns these models into the OpenAPI document, and validates every request with them
+before any scoring code runs: unknown fields, wrong types, empty or oversized batches and
+non-finite numbers are refused with a 400 naming the field.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
+
+from creatorscore.explain.explanation import Explanation
+from creatorscore.explain.tiers import Tier
+from creatorscore.features.definitions import Definitions
+
+MAX_SCORE_BATCH = 1000
+MAX_EXPLAIN_BATCH = 50  # explanations cost a TreeSHAP pass per model; review tools ask for a page
+MAX_FEATURE_ROWS = 100
+UNKNOWN_CREATOR = "unknown creator"
+
+CreatorId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+Label = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class ScoreRequest(_Request):
+    creator_ids: list[CreatorId] = Field(min_length=1, max_length=MAX_SCORE_BATCH)
+
+
+class ExplainRequest(_Request):
+    creator_ids: list[CreatorId] = Field(min_length=1, max_length=MAX_EXPLAIN_BATCH)
+    k: int = Field(4, ge=1, le=10, description="Reasons and mitigating factors per model.")
+
+
+def score_features_request(definitions: Definitions) -> type[BaseModel]:
+    """The /score_features request, its feature fields generated from `features/`.
+
+    Every defined feature is a required field (null where the creator has no value, as the
+    online store holds NaN), so the OpenAPI document lists each one with its description and a
+    row missing a column or naming an unknown one is refused before any model sees it.
+    """
+    features = create_model(
+        "FeatureVector",
+        __config__=_Request.model_config,
+        **{
+            feature.name: (float | None, Field(description=feature.description))
+            for feature in definitions.features
+        },
+    )
+
+    class FeatureRow(_Request):
+        market: Label
+        category: Label
+        features: features  # type: ignore[valid-type]
+
+    class ScoreFeaturesRequest(_Request):
+        rows: list[FeatureRow] = Field(min_length=1, max_length=MAX_FEATURE_ROWS)
+        explain: bool = Field(False, description="Also return reason codes for each row.")
+
+    return ScoreFeaturesRequest
+
+
+class ModelVersions(BaseModel):
+    abuse_risk: str
+    content_quality: str
+
+
+class CreatorScore(BaseModel):
+    """Both scores of one creator from the online store's latest features."""
+
+    creator_id: str
+    market: str
+    as_of: datetime = Field(description="As-of time of the features scored.")
+    abuse_risk: float = Field(
+        description="Calibrated probability of a confirmed abuse case within the horizon."
+    )
+    abuse_risk_market_pct: float = Field(description="Percentile (0-1, 1 = riskiest) within the market.")
+    risk_tier: Tier
+    content_quality: float = Field(description="Expected mean human review score (1-5).")
+    content_quality_market_pct: float = Field(description="Percentile (0-1, 1 = best) within the market.")
+
+
+class UnknownCreator(BaseModel):
+    creator_id: str
+    error: Literal["unknown creator"] = UNKNOWN_CREATOR
+
+
+class ScoreResponse(BaseModel):
+    model_versions: ModelVersions
+    items: list[CreatorScore | UnknownCreator] = Field(description="One item per id, in request order.")
+
+
+class ExplainedCreator(CreatorScore):
+    explanations: list[Explanation] = Field(description="One per model: abuse_risk, content_quality.")
+
+
+class ExplainResponse(BaseModel):
+    model_versions: ModelVersions
+    items: list[ExplainedCreator | UnknownCreator]
+
+
+class RowScore(BaseModel):
+    """Scores of one explicit feature row; percentiles place it within the current market."""
+
+    market: str
+    abuse_risk: float
+    abuse_risk_market_pct: float | None = Field(description="None when the market is not in the store.")
+    risk_tier: Tier
+    content_quality: float
+    content_quality_market_pct: float | None
+    explanations: list[Explanation] | None = None
+
+
+class ScoreFeaturesResponse(BaseModel):
+    model_versions: ModelVersions
+    as_of: datetime = Field(description="The store's as-of time, used for peer references.")
+    items: list[RowScore]

@@ -1,0 +1,94 @@
+"""Everything the HTTP service does, without HTTP: start-up, access, scoring and readiness.
+
+`serving/service.py` only binds these methods to BentoML endpoints, so the service can be
+started and exercised in-process (notebooks, benchmarks) exactly as it runs behind HTTP.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from urllib.parse import urlsplit, urlunsplit
+
+import pandas as pd
+
+from creatorscore.features.definitions import Definitions
+from creatorscore.features.store import open_store
+from creatorscore.serving.access import ApiKeys
+from creatorscore.serving.model_source import LoadedModels, load_models
+from creatorscore.serving.online import OnlineScorer
+
+STORE_VARIABLE = "CREATORSCORE_STORE"
+DEFAULT_STORE = "sqlite:///feature_store.sqlite"  # where `features materialize` writes by default
+
+
+class ScoringService:
+    def __init__(self, keys: ApiKeys, loaded: LoadedModels, scorer: OnlineScorer, store_uri: str):
+        self.keys = keys
+        self.loaded = loaded
+        self.scorer = scorer
+        self.store_uri = store_uri
+
+    @classmethod
+    def start(cls, definitions: Definitions, environ: Mapping[str, str] = os.environ) -> ScoringService:
+        """Keys, champions and the scored store, from the environment; UserError saying what is missing."""
+        keys = ApiKeys.from_environment(environ)
+        store_uri = environ.get(STORE_VARIABLE) or DEFAULT_STORE
+        store = open_store(store_uri)
+        store.metadata()  # a missing store fails here, before models load
+        loaded = load_models(environ.get("MLFLOW_TRACKING_URI"))
+        scorer = OnlineScorer(
+            store, loaded.models["abuse_risk"], loaded.models["content_quality"], definitions
+        )
+        return cls(keys, loaded, scorer, store_uri)
+
+    @property
+    def model_versions(self) -> dict[str, str]:
+        return self.scorer.model_versions
+
+    def score(self, creator_ids: Sequence[str]) -> dict:
+        return {"model_versions": self.model_versions, "items": self.scorer.score(creator_ids)}
+
+    def explain(self, creator_ids: Sequence[str], k: int) -> dict:
+        return {"model_versions": self.model_versions, "items": self.scorer.explain(creator_ids, k)}
+
+    def score_features(self, rows: Sequence[dict], explain: bool, k: int = 4) -> dict:
+        frame = pd.DataFrame(
+            [{"market": r["market"], "category": r["category"], **r["features"]} for r in rows]
+        )
+        frame = frame.fillna(float("nan")).infer_objects()  # JSON null: a missing value, as NaN in the store
+        return {
+            "model_versions": self.model_versions,
+            "as_of": self.scorer.current().meta.as_of.to_pydatetime(),
+            "items": self.scorer.score_rows(frame, explain, k),
+        }
+
+    def readiness(self) -> tuple[int, dict]:
+        """GET /readyz: ready to serve, and from what; degraded when serving kept copies."""
+        meta = self.scorer.current().meta
+        loaded = self.loaded
+        return 200, {
+            "ready": True,
+            "model_source": loaded.source,
+            "registry": _without_credentials(loaded.registry),
+            "registry_problem": loaded.problem,
+            "models": {
+                name: {"version": model.version, "run_id": model.run_id}
+                for name, model in loaded.models.items()
+            },
+            "store": {
+                "uri": _without_credentials(self.store_uri),
+                "as_of": meta.as_of.isoformat(),
+                "creators": meta.creators,
+                "definitions_version": meta.definitions_version,
+            },
+        }
+
+
+def _without_credentials(uri: str) -> str:
+    parts = urlsplit(uri)
+    if parts.username is None and parts.password is None:
+        return uri
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit(parts._replace(netloc=netloc))
