@@ -13,6 +13,7 @@ from creatorscore.errors import UserError
 from creatorscore.training.pipeline import train_model
 from creatorscore.training.promote import promote
 from creatorscore.training.registry import load_champion, load_model
+from creatorscore.training.tracking import content_digest
 
 
 @pytest.fixture(scope="module")
@@ -29,13 +30,22 @@ def store(tmp_path_factory, training_frame, fast_config, definitions, training_m
     return uri, trained, config
 
 
-def test_run_logs_config_dataset_commit_definitions_and_baselines(store, definitions):
+def test_the_dataset_digest_changes_with_any_value_and_only_with_values(training_frame):
+    frame = training_frame.head(500)
+    changed = frame.copy()
+    changed.iloc[250, changed.columns.get_loc("sessions_28d")] += 1
+    assert content_digest(frame) == content_digest(frame.copy())
+    assert content_digest(changed) != content_digest(frame)
+
+
+def test_run_logs_config_dataset_commit_definitions_and_baselines(store, definitions, training_frame):
     uri, trained, _ = store
     client = mlflow.MlflowClient(tracking_uri=uri)
     run = client.get_run(trained.run.run_id)
     assert run.data.tags["definitions_version"] == definitions.version
     assert len(run.data.tags["mlflow.source.git.commit"]) >= 40
     assert run.inputs.dataset_inputs[0].dataset.digest == run.data.tags["training_set_digest"]
+    assert run.data.tags["training_set_digest"] == content_digest(training_frame)
     for scorer in ("lightgbm", "rule_baseline", "linear_baseline", "hist_gradient_boosting"):
         assert f"test/{scorer}/overall/roc_auc" in run.data.metrics
     assert any(k.startswith("test/lightgbm/market_") for k in run.data.metrics)

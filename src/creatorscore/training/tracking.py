@@ -8,6 +8,7 @@ it carries what a consumer needs besides the booster (features, calibrator, defi
 
 from __future__ import annotations
 
+import hashlib
 import math
 import subprocess
 import warnings
@@ -61,6 +62,17 @@ def flat_metrics(metrics: dict[str, dict[str, float]], prefix: str = "") -> dict
         for key, value in values.items()
         if value is not None and not math.isnan(value)
     }
+
+
+def content_digest(frame: pd.DataFrame) -> str:
+    """An 8-character fingerprint of every value, the form MLflow's dataset digests take.
+
+    MLflow's own digest maps `type` over every cell of the frame in Python before hashing its
+    first 10,000 rows: three minutes for a 100,000-creator training set. Hashing the whole frame
+    column-wise takes about a second.
+    """
+    hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    return hashlib.md5(hashed.tobytes(), usedforsecurity=False).hexdigest()[:8]
 
 
 def serving_bundle(backtest: Backtest, definitions_version: str) -> dict:
@@ -131,7 +143,11 @@ def log_backtest(
         with warnings.catch_warnings():  # MLflow registers its local source twice and warns it is ambiguous
             warnings.simplefilter("ignore", UserWarning)
             dataset = mlflow.data.from_pandas(
-                training_set, source=source, name=f"training_set-{training_set_key}", targets=config.target
+                training_set,
+                source=source,
+                name=f"training_set-{training_set_key}",
+                targets=config.target,
+                digest=content_digest(training_set),
             )
         mlflow.log_input(dataset, context="training")
         mlflow.set_tag("training_set_digest", dataset.digest)
