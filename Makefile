@@ -8,7 +8,7 @@ FEATURES ?= data/demo-features
 REPORTS ?= data/demo-reports
 BROWSER := $(VENV)/.browser
 
-.PHONY: demo test lint setup lock docs clean bench
+.PHONY: demo test lint setup lock docs clean bench bento
 
 setup: $(STAMP)
 
@@ -66,3 +66,7 @@ lock:
 
 clean:
 	rm -rf $(VENV) data mlruns mlflow.db
+
+# A Bento of the scoring service (serving/bentofile.yaml), in BentoML's store ($BENTOML_HOME).
+bento: $(STAMP)
+	serving/build_bento.sh $(BIN)/python

@@ -2,14 +2,17 @@
 
 Start it with `creatorscore serve` (or `bentoml serve service:CreatorScore` from this folder).
 Configuration is the environment: CREATORSCORE_API_KEYS or CREATORSCORE_API_KEYS_FILE,
-CREATORSCORE_STORE (default sqlite:///feature_store.sqlite) and MLFLOW_TRACKING_URI.
+CREATORSCORE_STORE (default sqlite:///feature_store.sqlite), MLFLOW_TRACKING_URI, and
+BENTOML_HOME, whose model store keeps the last champions loaded for when the registry is down.
 """
 
 from __future__ import annotations
 
+import os
+
 import bentoml
 
-from creatorscore.features import load
+from creatorscore.features import DEFAULT_DIR, load
 from creatorscore.serving import log_policy
 from creatorscore.serving.access import AccessMiddleware
 from creatorscore.serving.openapi import OpenApiMiddleware
@@ -24,7 +27,9 @@ from creatorscore.serving.schemas import (
 from creatorscore.serving.scoring_service import ScoringService
 
 log_policy.install()
-DEFINITIONS = load()  # features/: the feature schema of /score_features and the reason templates
+# features/ (inside a Bento, where CREATORSCORE_FEATURES points): the schema of /score_features
+# and the reason templates
+DEFINITIONS = load(os.environ.get("CREATORSCORE_FEATURES") or DEFAULT_DIR)
 ScoreFeaturesRequest = score_features_request(DEFINITIONS)
 
 
