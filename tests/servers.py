@@ -1,4 +1,5 @@
-"""Real servers for tests: start a process on a free loopback port, wait until it answers, stop it."""
+"""Real servers for tests and benchmarks: start a process on a free loopback port, wait until it
+answers, stop it with its whole process group."""
 
 from __future__ import annotations
 
@@ -12,8 +13,6 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import pytest
 
 
 def free_port() -> int:
@@ -40,7 +39,8 @@ def running(
                         break
             except (OSError, urllib.error.HTTPError):
                 if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"{command[0]} did not start: {log_path.read_text()[-3000:]}")
+                    log_tail = log_path.read_text()[-3000:]
+                    raise RuntimeError(f"{command[0]} did not start: {log_tail}") from None
                 time.sleep(0.5)
         yield process
     finally:

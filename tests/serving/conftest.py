@@ -12,9 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.servers import free_port, running
 
 from creatorscore.serving.access import HASHED, digest
+from tests.servers import free_port, running
 
 CREATORSCORE = str(Path(sys.executable).with_name("creatorscore"))
 KEYS = {"recommendation": "recommendation-test-key-1", "governance": "governance-test-key-0001"}

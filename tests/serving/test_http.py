@@ -7,6 +7,7 @@ import json
 import math
 
 import pytest
+
 from tests.serving.conftest import KEYS
 
 pytestmark = pytest.mark.xdist_group("serving")

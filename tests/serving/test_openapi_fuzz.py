@@ -19,6 +19,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+
 from tests.serving.conftest import KEYS
 
 pytestmark = pytest.mark.xdist_group("serving")

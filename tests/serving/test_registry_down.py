@@ -7,6 +7,7 @@ import subprocess
 
 import httpx
 import pytest
+
 from tests.servers import free_port, running
 from tests.serving.conftest import KEYS, serve_command, service_env
 
