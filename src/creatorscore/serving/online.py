@@ -6,10 +6,13 @@ appears the whole store is scored once with `score_creators`, the very function 
 uses: market percentiles then rank each creator against its whole market (never against the
 other ids of one request), and online scores equal batch scores by construction. A request
 is then a dictionary lookup; TreeSHAP runs only for the creators someone asks to explain.
+A new generation is scored in a background thread while the last one is served; one that
+cannot be served (features of other definitions than the models') is reported, not retried.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +27,8 @@ from creatorscore.features.store import OnlineStore, StoreMetadata
 from creatorscore.scoring.batch import check_definitions, score_creators
 from creatorscore.serving.schemas import UNKNOWN_CREATOR
 from creatorscore.training.registry import RegisteredModel
+
+logger = logging.getLogger(__name__)
 
 SCORE_FIELDS = (
     "creator_id",
@@ -44,6 +49,7 @@ class ScoredStore:
     items: list[dict]  # per creator: the /score item, ready to serialise
     market_scores: dict[tuple[str, str], np.ndarray]  # (model, market) -> sorted scores
     peers: dict[str, PeerIndex]  # model name -> peer medians of this generation
+    frame: pd.DataFrame  # the vectors scored: explanations read them, never a newer generation
 
 
 class OnlineScorer:
@@ -56,20 +62,31 @@ class OnlineScorer:
         self.models = {abuse.name: abuse, quality.name: quality}
         self.definitions = definitions
         self.model_versions = {name: model.version for name, model in self.models.items()}
-        self._scored: ScoredStore | None = None
-        self._lock = threading.Lock()
-        self.current()  # score the store now, not on the first request
+        self.problem: str | None = None  # why the store's latest generation is not being served
+        self._failed_generation: str | None = None
+        self._rescoring = threading.Lock()
+        self._scored = self._score_store()  # the first generation is scored before serving starts
 
     def current(self) -> ScoredStore:
-        """The scored store of the latest generation, rescored once when a new one lands."""
-        meta = self.store.metadata()
-        scored = self._scored
-        if scored is not None and scored.meta.generation == meta.generation:
-            return scored
-        with self._lock:  # one thread rescores; the others wait for its result
-            if self._scored is None or self._scored.meta.generation != meta.generation:
-                self._scored = self._score_store()
-            return self._scored
+        """The latest scored generation. A new one is scored in the background while requests
+        keep being answered from the last one, so no request waits seconds for a rescoring."""
+        generation = self.store.metadata().generation
+        stale = generation not in (self._scored.meta.generation, self._failed_generation)
+        if stale and self._rescoring.acquire(blocking=False):
+            threading.Thread(target=self._rescore, name="rescore-store", daemon=True).start()
+        return self._scored
+
+    def _rescore(self) -> None:
+        generation = self.store.metadata().generation
+        try:
+            self._scored = self._score_store()
+            self.problem = None
+        except Exception as error:  # noqa: BLE001 - keep serving the last generation, and say why
+            self._failed_generation = generation
+            self.problem = f"store generation {generation} not served: {error}"
+            logger.error(self.problem)
+        finally:
+            self._rescoring.release()
 
     def _score_store(self) -> ScoredStore:
         frame = self.store.read_all()
@@ -94,6 +111,7 @@ class OnlineScorer:
             items=items,
             market_scores=market_scores,
             peers=peers,
+            frame=frame,
         )
 
     def score(self, creator_ids: Sequence[str]) -> list[dict]:
@@ -109,7 +127,7 @@ class OnlineScorer:
         """Scores plus both models' reason codes and mitigating factors, one item per id."""
         scored = self.current()
         known = list(dict.fromkeys(c for c in creator_ids if c in scored.row))
-        frame = self.store.read(known)
+        frame = scored.frame.iloc[[scored.row[c] for c in known]]
         explained = self._explanations(frame, scored, k)
         by_creator = {creator: [per_model[i] for per_model in explained] for i, creator in enumerate(known)}
         return [

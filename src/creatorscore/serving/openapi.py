@@ -54,6 +54,11 @@ _READINESS = {
             "description": "Why the registry was not used.",
         },
         "models": {"type": "object"},
+        "store_problem": {
+            "type": "string",
+            "nullable": True,
+            "description": "Why the latest store generation is not served.",
+        },
         "store": {"type": "object"},
         "error": {"type": "string"},
     },

@@ -76,6 +76,7 @@ class ScoringService:
                 name: {"version": model.version, "run_id": model.run_id}
                 for name, model in loaded.models.items()
             },
+            "store_problem": self.scorer.problem,
             "store": {
                 "uri": _without_credentials(self.store_uri),
                 "as_of": meta.as_of.isoformat(),

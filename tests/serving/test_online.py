@@ -1,0 +1,80 @@
+"""Online scoring in-process: lookups equal batch scoring, a new store generation is picked up
+without stalling requests, and one the models cannot score is reported while the last is served."""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import pytest
+
+from creatorscore.features.store import open_store
+from creatorscore.scoring.batch import score_creators
+from creatorscore.serving.online import OnlineScorer
+from creatorscore.training.registry import load_champion
+
+
+@pytest.fixture(scope="module")
+def champions(champion_store):
+    return load_champion("abuse_risk", champion_store), load_champion("content_quality", champion_store)
+
+
+@pytest.fixture
+def store_uri(tmp_path, online_store):
+    """A private copy of the session's store, free to rewrite."""
+    vectors = open_store(online_store).read_all()
+    meta = open_store(online_store).metadata()
+    uri = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    open_store(uri).write(vectors, meta.features, meta.definitions_version)
+    return uri
+
+
+def _generation_served(scorer: OnlineScorer, generation: str, timeout: float = 60) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if scorer.current().meta.generation == generation:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_lookups_equal_batch_scores_of_the_whole_store(store_uri, champions, definitions):
+    scorer = OnlineScorer(open_store(store_uri), *champions, definitions)
+    batch = score_creators(open_store(store_uri).read_all(), *champions).set_index("creator_id")
+    ids = batch.index[::7].tolist()
+    items = pd.DataFrame(scorer.score(ids)).set_index("creator_id")
+    columns = ["abuse_risk", "abuse_risk_market_pct", "content_quality", "content_quality_market_pct"]
+    pd.testing.assert_frame_equal(items[columns], batch.loc[ids, columns], check_exact=True)
+
+
+def test_explaining_only_unknown_ids_answers_each_as_unknown(store_uri, champions, definitions):
+    scorer = OnlineScorer(open_store(store_uri), *champions, definitions)
+    assert scorer.explain(["nobody", "nobody either"]) == [
+        {"creator_id": "nobody", "error": "unknown creator"},
+        {"creator_id": "nobody either", "error": "unknown creator"},
+    ]
+
+
+def test_a_new_generation_is_served_once_scored_in_the_background(store_uri, champions, definitions):
+    scorer = OnlineScorer(open_store(store_uri), *champions, definitions)
+    vectors = scorer.current().frame
+    creator = vectors["creator_id"].iloc[0]
+    changed = vectors.copy()
+    changed.loc[0, "refund_rate_28d"] = 0.9
+    open_store(store_uri).write(changed, definitions.names, definitions.version)
+    assert _generation_served(scorer, open_store(store_uri).metadata().generation)
+    rescored = score_creators(changed, *champions).set_index("creator_id")
+    assert scorer.score([creator])[0]["abuse_risk"] == rescored.loc[creator, "abuse_risk"]
+    assert scorer.problem is None
+
+
+def test_a_generation_of_other_definitions_is_reported_and_the_last_kept(store_uri, champions, definitions):
+    scorer = OnlineScorer(open_store(store_uri), *champions, definitions)
+    served = scorer.current().meta.generation
+    open_store(store_uri).write(scorer.current().frame, definitions.names, "other-definitions")
+    deadline = time.monotonic() + 60
+    while scorer.problem is None and time.monotonic() < deadline:
+        scorer.current()
+        time.sleep(0.05)
+    assert "was trained on feature definitions" in scorer.problem
+    assert scorer.current().meta.generation == served
