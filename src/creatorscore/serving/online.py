@@ -94,7 +94,6 @@ class OnlineScorer:
         check_definitions(list(self.models.values()), meta.definitions_version)
         scored = score_creators(frame, self.models["abuse_risk"], self.models["content_quality"])
         scored["risk_tier"] = [tier.value for tier in risk_tiers(scored["abuse_risk"].to_numpy())]
-        scored["as_of"] = meta.as_of.to_pydatetime()
         items = scored[[*SCORE_FIELDS, "risk_tier", "as_of"]].to_dict("records")
         market_scores = {
             (name, str(market)): np.sort(group.to_numpy(dtype=np.float64))
