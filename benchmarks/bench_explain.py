@@ -46,7 +46,7 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=14, help="days between snapshots")
     parser.add_argument(
         "--sizes",
-        default="15x100,15x300,15x300x5,31x300,63x300",
+        default="4x600,15x100,15x300,15x300x5,31x300,63x300",
         help="num_leaves x trees [x max_depth], comma-separated",
     )
     parser.add_argument("--single", type=int, default=300, help="single-creator calls timed per size")

@@ -1,7 +1,7 @@
 """The online feature store: the latest feature vector per creator, for scoring by id.
 
 One small interface (`OnlineStore`) with SQLite behind it first; another backend (Redis)
-implements the same four methods. Vectors are written by `features materialize` from the
+implements the same five methods. Vectors are written by `features materialize` from the
 same engine output as the training sets, so the two cannot disagree.
 """
 
@@ -45,6 +45,10 @@ class OnlineStore(ABC):
         """Every creator's vector: the whole market that percentiles and peer medians rank against."""
 
     @abstractmethod
+    def generation(self) -> str:
+        """The latest materialisation's id, cheaply: a change means the vectors changed."""
+
+    @abstractmethod
     def metadata(self) -> StoreMetadata:
         """What the store holds: as-of time, feature names and the definitions' version."""
 
@@ -73,6 +77,8 @@ class SqliteOnlineStore(OnlineStore):
         self._con: sqlite3.Connection | None = None
         self._snapshot: _Snapshot | None = None
         self._lock = threading.Lock()
+        self._generation_con: sqlite3.Connection | None = None
+        self._generation_lock = threading.Lock()
 
     def write(self, vectors: pd.DataFrame, features: list[str], definitions_version: str) -> None:
         if vectors["creator_id"].duplicated().any():
@@ -106,15 +112,23 @@ class SqliteOnlineStore(OnlineStore):
             con.executemany("insert into vectors values (?, ?, ?, ?)", rows)
             con.executemany("insert into meta values (?, ?)", meta.items())
 
+    def generation(self) -> str:
+        # its own connection and lock: never waits behind another thread's reload of the vectors
+        with self._generation_lock:
+            if self._generation_con is None:
+                self._generation_con = self._connect()
+            return _latest_generation(self._generation_con)
+
+    def _connect(self) -> sqlite3.Connection:
+        if not self.path.is_file():
+            raise UserError(f"no online store at {self.path}: run `creatorscore features materialize` first")
+        return sqlite3.connect(self.path, check_same_thread=False)
+
     def _current(self) -> _Snapshot:
         """The snapshot of the latest materialisation; call under the lock."""
         if self._con is None:
-            if not self.path.is_file():
-                raise UserError(
-                    f"no online store at {self.path}: run `creatorscore features materialize` first"
-                )
-            self._con = sqlite3.connect(self.path, check_same_thread=False)
-        (generation,) = self._con.execute("select value from meta where key = 'generation'").fetchone()
+            self._con = self._connect()
+        generation = _latest_generation(self._con)
         if self._snapshot is None or self._snapshot.meta.generation != generation:
             self._con.execute("begin")  # metadata and vectors from the same materialisation
             try:
@@ -157,6 +171,10 @@ class SqliteOnlineStore(OnlineStore):
         with self._lock:
             snapshot = self._current()
         return snapshot.frame(np.arange(len(snapshot.row)))
+
+
+def _latest_generation(con: sqlite3.Connection) -> str:
+    return con.execute("select value from meta where key = 'generation'").fetchone()[0]
 
 
 @dataclass(frozen=True)

@@ -70,14 +70,14 @@ class OnlineScorer:
     def current(self) -> ScoredStore:
         """The latest scored generation. A new one is scored in the background while requests
         keep being answered from the last one, so no request waits seconds for a rescoring."""
-        generation = self.store.metadata().generation
+        generation = self.store.generation()
         stale = generation not in (self._scored.meta.generation, self._failed_generation)
         if stale and self._rescoring.acquire(blocking=False):
             threading.Thread(target=self._rescore, name="rescore-store", daemon=True).start()
         return self._scored
 
     def _rescore(self) -> None:
-        generation = self.store.metadata().generation
+        generation = self.store.generation()
         try:
             self._scored = self._score_store()
             self.problem = None
@@ -89,8 +89,10 @@ class OnlineScorer:
             self._rescoring.release()
 
     def _score_store(self) -> ScoredStore:
-        frame = self.store.read_all()
+        # metadata first: if a materialisation lands between the two reads, the vectors are the
+        # newer ones and the generation recorded the older, so the next request rescores again
         meta = self.store.metadata()
+        frame = self.store.read_all()
         check_definitions(list(self.models.values()), meta.definitions_version)
         scored = score_creators(frame, self.models["abuse_risk"], self.models["content_quality"])
         scored["risk_tier"] = [tier.value for tier in risk_tiers(scored["abuse_risk"].to_numpy())]
