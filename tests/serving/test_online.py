@@ -42,14 +42,14 @@ def test_lookups_equal_batch_scores_of_the_whole_store(store_uri, champions, def
     scorer = OnlineScorer(open_store(store_uri), *champions, definitions)
     batch = score_creators(open_store(store_uri).read_all(), *champions).set_index("creator_id")
     ids = batch.index[::7].tolist()
-    items = pd.DataFrame(scorer.score(ids)).set_index("creator_id")
+    items = pd.DataFrame([item.model_dump() for item in scorer.score(ids)]).set_index("creator_id")
     columns = ["abuse_risk", "abuse_risk_market_pct", "content_quality", "content_quality_market_pct"]
     pd.testing.assert_frame_equal(items[columns], batch.loc[ids, columns], check_exact=True)
 
 
 def test_explaining_only_unknown_ids_answers_each_as_unknown(store_uri, champions, definitions):
     scorer = OnlineScorer(open_store(store_uri), *champions, definitions)
-    assert scorer.explain(["nobody", "nobody either"]) == [
+    assert [item.model_dump() for item in scorer.explain(["nobody", "nobody either"])] == [
         {"creator_id": "nobody", "error": "unknown creator"},
         {"creator_id": "nobody either", "error": "unknown creator"},
     ]
@@ -64,7 +64,7 @@ def test_a_new_generation_is_served_once_scored_in_the_background(store_uri, cha
     open_store(store_uri).write(changed, definitions.names, definitions.version)
     assert _generation_served(scorer, open_store(store_uri).metadata().generation)
     rescored = score_creators(changed, *champions).set_index("creator_id")
-    assert scorer.score([creator])[0]["abuse_risk"] == rescored.loc[creator, "abuse_risk"]
+    assert scorer.score([creator])[0].abuse_risk == rescored.loc[creator, "abuse_risk"]
     assert scorer.problem is None
 
 
