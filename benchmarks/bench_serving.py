@@ -132,6 +132,7 @@ def main() -> None:
     parser.add_argument("--tracking-uri", default=f"sqlite:///{Path.cwd() / 'mlflow.db'}")
     parser.add_argument("--calls", type=int, default=3000)
     parser.add_argument("--load-seconds", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=2, help="service worker processes (2 cores: 2)")
     args = parser.parse_args()
     args.store.parent.mkdir(parents=True, exist_ok=True)
     store = materialise(args.data, args.store)
@@ -147,7 +148,7 @@ def main() -> None:
     bare_cmd = [str(BIN / "bentoml"), "serve", "bare_service:Bare", "--port", str(bare_port),
                 "--working-dir", str(HERE / "serving")]  # fmt: skip
     serve_cmd = [str(BIN / "creatorscore"), "serve", "--store", store, "--tracking-uri", args.tracking_uri,
-                 "--port", str(port)]  # fmt: skip
+                 "--port", str(port), "--workers", str(args.workers)]  # fmt: skip
     bare_url, url = f"http://127.0.0.1:{bare_port}", f"http://127.0.0.1:{port}"
     with (
         running(bare_cmd, f"{bare_url}/readyz", scratch / "bare.log", env=env, timeout=180),

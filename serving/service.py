@@ -33,7 +33,10 @@ DEFINITIONS = load(os.environ.get("CREATORSCORE_FEATURES") or DEFAULT_DIR)
 ScoreFeaturesRequest = score_features_request(DEFINITIONS)
 
 
-@bentoml.service(name="creatorscore", workers=1, traffic={"timeout": 30})
+# one worker by default; each holds the scored store (about 1 KB a creator) and its models
+@bentoml.service(
+    name="creatorscore", workers=int(os.environ.get("CREATORSCORE_WORKERS", "1")), traffic={"timeout": 30}
+)
 class CreatorScore:
     def __init__(self) -> None:
         self.service = ScoringService.start(DEFINITIONS)

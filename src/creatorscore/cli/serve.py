@@ -23,6 +23,7 @@ err = Console(stderr=True)
 def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 3000,
     host: Annotated[str, typer.Option(help="Interface to bind; 0.0.0.0 exposes the service.")] = "127.0.0.1",
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (each holds the scored store).")] = 1,
     store: Annotated[
         str, typer.Option(help="Online store URI (written by `features materialize`).")
     ] = DEFAULT_STORE,
@@ -50,7 +51,12 @@ def serve(
             f"[bold yellow]registry unavailable[/] ({loaded.problem}); serving kept copies", soft_wrap=True
         )
     err.print(f"models: {models} from the {loaded.source}", highlight=False, soft_wrap=True)
-    env = {**os.environ, STORE_VARIABLE: store, "MLFLOW_TRACKING_URI": _absolute(tracking_uri(tracking_uri_))}
+    env = {
+        **os.environ,
+        STORE_VARIABLE: store,
+        "CREATORSCORE_WORKERS": str(workers),
+        "MLFLOW_TRACKING_URI": _absolute(tracking_uri(tracking_uri_)),
+    }
     command = [
         sys.executable,
         "-m",

@@ -12,6 +12,7 @@ cannot be served (features of other definitions than the models') is reported, n
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Sequence
@@ -67,6 +68,9 @@ class OnlineScorer:
         self._failed_generation: str | None = None
         self._rescoring = threading.Lock()
         self._scored = self._score_store()  # the first generation is scored before serving starts
+        # a scored store is a few hundred thousand long-lived objects; frozen, the collector's
+        # full passes stop walking them on every request that triggers one (tail latency)
+        gc.freeze()
 
     def current(self) -> ScoredStore:
         """The latest scored generation. A new one is scored in the background while requests
@@ -82,6 +86,7 @@ class OnlineScorer:
         try:
             self._scored = self._score_store()
             self.problem = None
+            gc.freeze()  # see __init__
         except Exception as error:  # noqa: BLE001 - keep serving the last generation, and say why
             self._failed_generation = generation
             self.problem = f"store generation {generation} not served: {error}"
@@ -99,9 +104,9 @@ class OnlineScorer:
         scored["risk_tier"] = [tier.value for tier in risk_tiers(scored["abuse_risk"].to_numpy())]
         # validated once per generation: a response then serialises ready models, which costs
         # a fifth of validating 500 dictionaries per request
-        items = _CREATOR_SCORES.validate_python(
-            scored[[*SCORE_FIELDS, "risk_tier", "as_of"]].to_dict("records")
-        )
+        records = scored[[*SCORE_FIELDS, "risk_tier"]].to_dict("records")
+        as_of = meta.as_of.to_pydatetime()  # a plain datetime serialises faster than a Timestamp
+        items = _CREATOR_SCORES.validate_python([{**record, "as_of": as_of} for record in records])
         market_scores = {
             (name, str(market)): np.sort(group.to_numpy(dtype=np.float64))
             for name in self.models
