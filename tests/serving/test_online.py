@@ -57,7 +57,7 @@ def test_explaining_only_unknown_ids_answers_each_as_unknown(store_uri, champion
 
 def test_a_new_generation_is_served_once_scored_in_the_background(store_uri, champions, definitions):
     scorer = OnlineScorer(open_store(store_uri), *champions, definitions)
-    vectors = scorer.current().frame
+    vectors = open_store(store_uri).read_all()
     creator = vectors["creator_id"].iloc[0]
     changed = vectors.copy()
     changed.loc[0, "refund_rate_28d"] = 0.9
@@ -71,7 +71,7 @@ def test_a_new_generation_is_served_once_scored_in_the_background(store_uri, cha
 def test_a_generation_of_other_definitions_is_reported_and_the_last_kept(store_uri, champions, definitions):
     scorer = OnlineScorer(open_store(store_uri), *champions, definitions)
     served = scorer.current().meta.generation
-    open_store(store_uri).write(scorer.current().frame, definitions.names, "other-definitions")
+    open_store(store_uri).write(open_store(store_uri).read_all(), definitions.names, "other-definitions")
     deadline = time.monotonic() + 60
     while scorer.problem is None and time.monotonic() < deadline:
         scorer.current()

@@ -52,10 +52,18 @@ def feature_matrix(names: list[str], frame: pd.DataFrame) -> np.ndarray:
 def tree_contributions(model: lgb.Booster | lgb.LGBMModel, frame: pd.DataFrame) -> Contributions:
     """TreeSHAP values at the iteration the model predicts with (its best one, if early-stopped)."""
     booster = booster_of(model)
+    return matrix_contributions(booster, feature_matrix(model_features(booster), frame))
+
+
+def model_features(booster: lgb.Booster) -> list[str]:
     names = _FEATURE_NAMES.get(booster)
     if names is None:
         names = _FEATURE_NAMES.setdefault(booster, booster.feature_name())
-    matrix = feature_matrix(names, frame)
+    return names
+
+
+def matrix_contributions(booster: lgb.Booster, matrix: np.ndarray) -> Contributions:
+    """Contributions of rows already in the model's column order (the service keeps them so)."""
     threads = {"num_threads": 1} if len(matrix) <= SINGLE_THREAD_ROWS else {}
     raw = booster.predict(matrix, pred_contrib=True, **threads)
-    return Contributions(tuple(names), matrix, raw[:, :-1], raw[:, -1])
+    return Contributions(tuple(model_features(booster)), matrix, raw[:, :-1], raw[:, -1])

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 from pydantic import TypeAdapter
 
-from creatorscore.explain import PeerIndex, explain_creators, peer_medians, risk_tiers
+from creatorscore.explain import PeerIndex, explanations_from, peer_medians, risk_tiers, tree_contributions
+from creatorscore.explain.contributions import matrix_contributions, model_features
 from creatorscore.explain.explanation import Explanation
 from creatorscore.features.definitions import Definitions
 from creatorscore.features.store import OnlineStore, StoreMetadata
@@ -32,6 +33,7 @@ from creatorscore.training.registry import RegisteredModel
 
 logger = logging.getLogger(__name__)
 
+KEYS = ("creator_id", "as_of", "market", "category")
 SCORE_FIELDS = (
     "creator_id",
     "market",
@@ -51,7 +53,11 @@ class ScoredStore:
     items: list[CreatorScore]  # per creator: the /score item, ready to serialise
     market_scores: dict[tuple[str, str], np.ndarray]  # (model, market) -> sorted scores
     peers: dict[str, PeerIndex]  # model name -> peer medians of this generation
-    frame: pd.DataFrame  # the vectors scored: explanations read them, never a newer generation
+    # the vectors scored, which explanations read (never a newer generation's): keys, and the
+    # features as one matrix in the store's order with each model's columns in it
+    keys: pd.DataFrame  # creator_id, as_of, market, category
+    matrix: np.ndarray
+    columns: dict[str, np.ndarray]  # model name -> its features' positions in `matrix`
 
 
 class OnlineScorer:
@@ -122,7 +128,12 @@ class OnlineScorer:
             items=items,
             market_scores=market_scores,
             peers=peers,
-            frame=frame,
+            keys=frame[list(KEYS)],
+            matrix=frame[meta.features].to_numpy(dtype=np.float64),
+            columns={
+                name: np.array([meta.features.index(f) for f in model_features(model.booster)])
+                for name, model in self.models.items()
+            },
         )
 
     def score(self, creator_ids: Sequence[str]) -> list[CreatorScore | UnknownCreator]:
@@ -138,8 +149,10 @@ class OnlineScorer:
         """Scores plus both models' reason codes and mitigating factors, one item per id."""
         scored = self.current()
         known = list(dict.fromkeys(c for c in creator_ids if c in scored.row))
-        frame = scored.frame.iloc[[scored.row[c] for c in known]]
-        explained = self._explanations(frame, scored, k)
+        if not known:
+            return [UnknownCreator(creator_id=creator) for creator in creator_ids]
+        rows = [scored.row[c] for c in known]
+        explained = self._explanations(scored.keys.iloc[rows], scored, k, scored.matrix[rows])
         by_creator = {creator: [per_model[i] for per_model in explained] for i, creator in enumerate(known)}
         return [
             ExplainedCreator(**dict(scored.items[scored.row[creator]]), explanations=by_creator[creator])
@@ -171,21 +184,31 @@ class OnlineScorer:
                 item["explanations"] = explanations
         return items
 
-    def _explanations(self, frame: pd.DataFrame, scored: ScoredStore, k: int) -> list[list[Explanation]]:
-        """Per model, one explanation per row of `frame`."""
-        return [
-            explain_creators(
-                model.booster,
-                frame,
-                self.definitions,
-                scored.peers[name],
-                model_name=name,
-                model_version=model.version,
-                calibrate=model.calibrator.apply if model.task == "binary" else None,
-                k=k,
+    def _explanations(
+        self, frame: pd.DataFrame, scored: ScoredStore, k: int, matrix: np.ndarray | None = None
+    ) -> list[list[Explanation]]:
+        """Per model, one explanation per row of `frame`. Rows of the store come as `matrix`:
+        slicing each model's columns from it skips a pandas reindex per model and call."""
+        out = []
+        for name, model in self.models.items():
+            contributions = (
+                tree_contributions(model.booster, frame)
+                if matrix is None
+                else matrix_contributions(model.booster, matrix[:, scored.columns[name]])
             )
-            for name, model in self.models.items()
-        ]
+            out.append(
+                explanations_from(
+                    contributions,
+                    frame,
+                    self.definitions,
+                    scored.peers[name],
+                    model_name=name,
+                    model_version=model.version,
+                    calibrate=model.calibrator.apply if model.task == "binary" else None,
+                    k=k,
+                )
+            )
+        return out
 
 
 def _share_at_most(sorted_scores: np.ndarray | None, value: float) -> float | None:
