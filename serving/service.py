@@ -35,7 +35,7 @@ ScoreFeaturesRequest = score_features_request(DEFINITIONS)
 INLINE_EXPLAIN = 2  # ids explained on the event loop; more go to a worker thread
 
 
-# one worker by default; each holds the scored store (about 1 KB a creator) and its models
+# one worker by default; each holds its own scored store and models
 @bentoml.service(
     name="creatorscore", workers=int(os.environ.get("CREATORSCORE_WORKERS", "1")), traffic={"timeout": 30}
 )

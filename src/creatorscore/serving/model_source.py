@@ -10,6 +10,7 @@ bundle), so its scores are the registry model's scores.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from creatorscore.training.registry import (
     tracking_uri,
 )
 
+logger = logging.getLogger(__name__)
 KEPT_PREFIX = "creatorscore-"  # BentoML model names: creatorscore-abuse_risk, creatorscore-content_quality
 
 
@@ -57,12 +59,20 @@ def load_models(uri: str | None = None) -> LoadedModels:
             ) from None
         return LoadedModels(kept, "model store", registry, problem)  # type: ignore[arg-type]
     for model in models.values():
-        keep(model)
+        try:
+            keep(model)
+        except Exception as error:  # noqa: BLE001 - a fallback copy must never stop serving
+            logger.warning(
+                "could not keep %s v%s in the BentoML model store: %s", model.name, model.version, error
+            )
     return LoadedModels(models, "registry", registry, None)
 
 
 def keep(model: RegisteredModel) -> None:
-    """Store a copy under `creatorscore-NAME:vVERSION-RUN`; re-keeping makes it the latest again."""
+    """Store a copy under `creatorscore-NAME:vVERSION-RUN`; re-keeping makes it the latest again.
+
+    Workers starting together may race to keep the same copy; the loser's error is harmless
+    (`creatorscore serve` keeps the copies once before its workers start)."""
     import bentoml
     from bentoml.exceptions import NotFound
 
