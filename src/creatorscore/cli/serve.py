@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from creatorscore.errors import UserError
 from creatorscore.serving.access import HASHED, ApiKeys, Role, digest
@@ -48,7 +49,9 @@ def serve(
     models = ", ".join(f"{m.name} v{m.version}" for m in loaded.models.values())
     if loaded.problem:
         err.print(
-            f"[bold yellow]registry unavailable[/] ({loaded.problem}); serving kept copies", soft_wrap=True
+            f"[bold yellow]registry unavailable[/] ({escape(loaded.problem)}); serving kept copies",
+            highlight=False,
+            soft_wrap=True,
         )
     err.print(f"models: {models} from the {loaded.source}", highlight=False, soft_wrap=True)
     env = {
@@ -66,9 +69,8 @@ def serve(
         "--working-dir",
         str(SERVING_DIR),
     ]
-    err.print(
-        f"serving {store} on http://{host}:{port} (OpenAPI: /docs.json, readiness: /readyz)", highlight=False
-    )
+    where = f"http://{host}:{port} (OpenAPI: /docs.json, readiness: /readyz)"
+    err.print(f"serving {store} on {where}", highlight=False, soft_wrap=True)
     os.execve(sys.executable, [*command, "--host", host, "--port", str(port)], env)
 
 
