@@ -84,6 +84,7 @@ def summary(ms: list[float]) -> str:
 def where_the_time_goes(store: str, uri: str, ids: list[str]) -> None:
     """In-process costs of one /score and one /explain call, step by step (medians of 300)."""
     from creatorscore.features import load
+    from creatorscore.serving.online import OnlineScorer
     from creatorscore.serving.schemas import ExplainResponse, ScoreRequest, ScoreResponse
     from creatorscore.serving.scoring_service import ScoringService
 
@@ -121,7 +122,7 @@ def where_the_time_goes(store: str, uri: str, ids: list[str]) -> None:
     print(f"  /explain 1 id in-process: TreeSHAP + reasons (2 models) {statistics.median(explain):.2f} ms, "
           f"validate + serialise {statistics.median(serialise):.2f} ms")  # fmt: skip
     started = time.perf_counter()
-    service.scorer._score_store()
+    OnlineScorer(service.scorer.store, *service.scorer.models.values(), service.scorer.definitions)
     print(f"  scoring the whole store once per generation: {time.perf_counter() - started:.1f} s")
 
 

@@ -64,6 +64,9 @@ def model_features(booster: lgb.Booster) -> list[str]:
 
 def matrix_contributions(booster: lgb.Booster, matrix: np.ndarray) -> Contributions:
     """Contributions of rows already in the model's column order (the service keeps them so)."""
+    names = tuple(model_features(booster))
+    if len(matrix) == 0:  # LightGBM cannot predict zero rows; zero rows have no contributions
+        return Contributions(names, matrix, np.empty((0, len(names))), np.empty(0))
     threads = {"num_threads": 1} if len(matrix) <= SINGLE_THREAD_ROWS else {}
     raw = booster.predict(matrix, pred_contrib=True, **threads)
-    return Contributions(tuple(model_features(booster)), matrix, raw[:, :-1], raw[:, -1])
+    return Contributions(names, matrix, raw[:, :-1], raw[:, -1])

@@ -95,8 +95,6 @@ def explain_creators(
     margin space because a calibrated probability is not a sum of per-feature parts.
     """
     _kind(model_name)  # an unknown model fails before TreeSHAP runs
-    if frame.empty:  # LightGBM cannot predict zero rows
-        return []
     contributions = tree_contributions(model, frame)
     return explanations_from(
         contributions,

@@ -149,8 +149,6 @@ class OnlineScorer:
         """Scores plus both models' reason codes and mitigating factors, one item per id."""
         scored = self.current()
         known = list(dict.fromkeys(c for c in creator_ids if c in scored.row))
-        if not known:
-            return [UnknownCreator(creator_id=creator) for creator in creator_ids]
         rows = [scored.row[c] for c in known]
         explained = self._explanations(scored.keys.iloc[rows], scored, k, scored.matrix[rows])
         by_creator = {creator: [per_model[i] for per_model in explained] for i, creator in enumerate(known)}
