@@ -15,8 +15,8 @@ from creatorscore.contract import TABLES
 CLI = str(Path(sys.executable).with_name("creatorscore"))
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=300)
+def run(*args: str, **popen) -> subprocess.CompletedProcess:
+    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=300, **popen)
 
 
 @pytest.mark.parametrize("command", [[], ["simulate"], ["validate"], ["contract"], ["contract", "docs"]])

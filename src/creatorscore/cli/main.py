@@ -23,8 +23,9 @@ from rich.table import Table as RichTable
 from creatorscore.cli.reports import explain, report_app
 from creatorscore.cli.serve import api_key, serve
 from creatorscore.contract.docs import render as render_contract
-from creatorscore.contract.read import load_marketplace, write_quarantine
+from creatorscore.contract.read import default_quarantine, load_marketplace, write_quarantine
 from creatorscore.errors import UserError
+from creatorscore.outputs import refuse_inside_inputs, write_table, write_text
 from creatorscore.simulate.config import SimulationConfig
 
 app = typer.Typer(
@@ -142,14 +143,15 @@ def _writable(out: Path) -> None:
 def validate(
     data: Annotated[Path, typer.Option(help="Folder holding one <table>.parquet or <table>.csv per table.")],
     quarantine: Annotated[
-        Path | None, typer.Option(help="Where rejected rows go (default: DATA/quarantine).")
+        Path | None, typer.Option(help="Where rejected rows go (default: DATA-quarantine beside DATA).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
 ) -> None:
     """Check every table against the data contract; quarantine bad rows with their reasons."""
+    target = quarantine or default_quarantine(data)
+    refuse_inside_inputs(target, "--quarantine", [("--data", data)])
     with err.status("reading and validating"):
         validated = load_marketplace(data)
-    target = quarantine or data / "quarantine"
     written = write_quarantine(validated, target)
     if as_json:
         typer.echo(json.dumps(validated.summary_json(), indent=2))
@@ -174,7 +176,7 @@ def contract_docs(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        out.write_text(text)
+        write_text(out, text)
 
 
 DataOption = Annotated[
@@ -189,6 +191,13 @@ AsOfOption = Annotated[
         "--as-of", formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"], help="As-of time (UTC); repeat for more."
     ),
 ]
+
+
+def _inputs(data: Path | None, definitions: Path | None) -> list[tuple[str, Path]]:
+    """The folders a command reads, which its outputs must stay out of."""
+    from creatorscore.features import DEFAULT_DIR
+
+    return [*([("--data", data)] if data else []), ("--definitions", definitions or DEFAULT_DIR)]
 
 
 def _load_for_features(data: Path, definitions: Path | None):
@@ -227,12 +236,12 @@ def features_build(
 
     if as_of and every:
         raise UserError("give --as-of or --every, not both")
+    refuse_inside_inputs(out, "--out", _inputs(data, definitions))
     tables, defs = _load_for_features(data, definitions)
     moments = _utc(as_of) if as_of else snapshots.every(tables, _days(every or "7d"))
     with err.status(f"computing {len(defs.features)} features at {len(moments)} as-of times"):
         frame = build_training_set(tables, moments, defs, horizon)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_parquet(out, index=False)
+    write_table(out, frame)
     summary = RichTable(title=f"Training set {out}")
     for column in ("as_of", "creators", "abuse labelled", "abuse rate", "quality labelled", "mean quality"):
         summary.add_column(column, justify="left" if column == "as_of" else "right")
@@ -275,6 +284,8 @@ def features_materialize(
     from creatorscore.features.store import open_store
 
     target = open_store(store)
+    if store.startswith("sqlite:///"):
+        refuse_inside_inputs(Path(store.removeprefix("sqlite:///")), "--store", _inputs(data, definitions))
     tables, defs = _load_for_features(data, definitions)
     moment = _utc([as_of])[0] if as_of else snapshots.default_as_of(tables)
     with err.status(f"computing {len(defs.features)} features as of {moment:%Y-%m-%d %H:%M}"):
@@ -297,7 +308,8 @@ def features_docs(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        out.write_text(text)
+        refuse_inside_inputs(out, "--out", _inputs(None, definitions))
+        write_text(out, text)
 
 
 ModelOption = Annotated[str, typer.Option(help="Model name: abuse_risk or content_quality.")]
@@ -341,6 +353,8 @@ def train(
     chosen = _model_config(model, config)
     if not data.is_dir():
         raise UserError(f"--data {data} is not a folder")
+    if not training_set:
+        refuse_inside_inputs(cache_dir, "--cache-dir", _inputs(data, definitions))
     defs = load(definitions or DEFAULT_DIR)
     if training_set:
         frame = training_set_from_file(training_set, defs)
@@ -438,17 +452,14 @@ def score(
     from creatorscore.scoring.batch import SCORES, check_definitions, score_creators
     from creatorscore.training.registry import load_champion
 
+    refuse_inside_inputs(out, "--out", _inputs(data, definitions))
     champions = [load_champion(name, tracking_uri) for name in SCORES]
     tables, defs = _load_for_features(data, definitions)
     check_definitions(champions, defs.version)
     moment = _utc([as_of])[0] if as_of else snapshots.default_as_of(tables)
     with err.status(f"computing features and scoring as of {moment:%Y-%m-%d %H:%M}"):
         scored = score_creators(compute_features(tables, [moment], defs), *champions)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix == ".csv":
-        scored.to_csv(out, index=False)
-    else:
-        scored.to_parquet(out, index=False)
+    write_table(out, scored)
     versions = ", ".join(f"{m.name} v{m.version}" for m in champions)
     err.print(
         f"{len(scored):,} creators scored as of {moment:%Y-%m-%d} ({versions}) -> {out}", highlight=False

@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 
 from creatorscore.errors import UserError
+from creatorscore.outputs import refuse_inside_inputs, write_text
 
 report_app = typer.Typer(
     help="Self-contained HTML reports: case files, model behaviour, cohorts.", no_args_is_help=True
@@ -77,9 +78,14 @@ def _write(page, out: Path) -> None:
 
     if out.is_dir():
         raise UserError(f"--out {out} is a folder; give an .html file")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(page), encoding="utf-8")
+    write_text(out, render(page))
     typer.echo(str(out))
+
+
+def _refuse_inside_inputs(out: Path, data: Path, definitions: Path | None) -> None:
+    from creatorscore.cli.main import _inputs
+
+    refuse_inside_inputs(out, "--out", _inputs(data, definitions))
 
 
 @report_app.command("creator")
@@ -99,6 +105,7 @@ def report_creator(
 
     if (creator_id is None) == (top is None):
         raise UserError("give --id or --top, not both and not neither")
+    _refuse_inside_inputs(out, data, definitions)
     champions = _champions(tracking_uri)
     tables, defs, features = _features_at(data, as_of, definitions, champions)
     if top is None:
@@ -139,6 +146,7 @@ def report_model(
         metrics_path = mlflow_client.download_artifacts(registered.run_id, "metrics.json", scratch)
         metrics = json.loads(Path(metrics_path).read_text())
     data = data or _recorded_source(run)
+    _refuse_inside_inputs(out, data, definitions)
     tables, defs = _load_for_features(data, definitions)
     check_definitions([registered], defs.version)
     test_period = run.data.params["test_as_of"]
@@ -177,6 +185,7 @@ def report_cohort(
     """What drives scores in one market or category, and its score distribution against the platform."""
     from creatorscore.reports.cohort import cohort_mask, cohort_report
 
+    _refuse_inside_inputs(out, data, definitions)
     champions = _champions(tracking_uri)
     _, defs, features = _features_at(data, as_of, definitions, champions)
     cohort_mask(features, market, category)  # an unknown market fails before TreeSHAP runs

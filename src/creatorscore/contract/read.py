@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -9,8 +10,10 @@ import pandas as pd
 from creatorscore.contract.schema import TABLES
 from creatorscore.contract.validate import Validated, validate
 from creatorscore.errors import ContractError
+from creatorscore.outputs import PARTIAL, write_table, write_text
 
 SUFFIXES = (".parquet", ".csv")
+MANIFEST = "quarantine.json"  # which files of a quarantine folder the quarantine wrote
 
 
 def table_path(data_dir: Path, table: str) -> Path | None:
@@ -52,17 +55,58 @@ def load_marketplace(data_dir: Path | str) -> Validated:
     return validate(read_tables(data_dir))
 
 
+def default_quarantine(data_dir: Path) -> Path:
+    """Beside the data folder, never in it: inputs are read-only."""
+    data_dir = Path(data_dir)
+    return data_dir.resolve().parent / f"{data_dir.resolve().name}-quarantine"
+
+
 def write_quarantine(validated: Validated, out_dir: Path | str) -> list[Path]:
-    """One Parquet file per table with rejected rows; text columns keep the values as read."""
+    """One Parquet file per table with rejected rows; text columns keep the values as read.
+
+    The folder belongs to the quarantine: its manifest lists the files it holds, and a folder
+    holding anything else (another dataset's tables, say) is refused, since replacing those
+    files, or removing the ones of tables now clean, would lose data. The manifest is written
+    before the files and again after, so a write cut short still leaves a folder it owns.
+    """
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    previous = _quarantine_manifest(out_dir)
+    rejected_tables = {name: rows for name, rows in validated.quarantine.items() if not rows.empty}
+    write_text(out_dir / MANIFEST, json.dumps({"tables": sorted(previous | set(rejected_tables))}))
+    for name in previous - set(rejected_tables):
+        (out_dir / f"{name}.parquet").unlink(missing_ok=True)
     written = []
-    for name, rejected in validated.quarantine.items():
-        path = out_dir / f"{name}.parquet"
-        if rejected.empty:
-            path.unlink(missing_ok=True)
-            continue
+    for name, rejected in rejected_tables.items():
         mixed = [c for c in rejected.columns if rejected[c].dtype == object]
-        rejected.astype({c: "str" for c in mixed}).to_parquet(path, index=False)
-        written.append(path)
+        written.append(out_dir / f"{name}.parquet")
+        write_table(written[-1], rejected.astype({c: "str" for c in mixed}))
+    write_text(out_dir / MANIFEST, json.dumps({"tables": sorted(rejected_tables)}))
     return written
+
+
+def _quarantine_manifest(out_dir: Path) -> set[str]:
+    """The tables an earlier quarantine left in `out_dir`; UserError when it holds other files."""
+    if not out_dir.exists():
+        return set()
+    if not out_dir.is_dir():
+        raise ContractError(f"--quarantine {out_dir} is a file; give a folder")
+    manifest = out_dir / MANIFEST
+    tables: set[str] = set()
+    if manifest.is_file():
+        try:
+            # only contract tables: a crafted manifest must not name files elsewhere to remove
+            tables = set(json.loads(manifest.read_text())["tables"]) & {t.name for t in TABLES}
+        except (ValueError, KeyError, TypeError):
+            raise ContractError(
+                f"--quarantine {out_dir}: its {MANIFEST} is unreadable; give another folder"
+            ) from None
+    owned = {MANIFEST, *(f"{name}.parquet" for name in tables)}
+    foreign = sorted(
+        p.name for p in out_dir.iterdir() if p.name not in owned and not p.name.endswith(PARTIAL)
+    )
+    if foreign:
+        raise ContractError(
+            f"--quarantine {out_dir} holds files a quarantine did not write ({', '.join(foreign[:3])}"
+            f"{', ...' if len(foreign) > 3 else ''}); give an empty folder or an earlier quarantine folder"
+        )
+    return tables

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from creatorscore.contract.schema import LINK_TYPES, ORDER_STATUSES, POLICIES, SEVERITIES, TABLES
+from creatorscore.outputs import write_table, write_text
 from creatorscore.simulate.activity import Sessions, draw_sessions
 from creatorscore.simulate.config import SimulationConfig
 from creatorscore.simulate.corrupt import corrupt
@@ -146,10 +147,10 @@ def write_marketplace(market: SimulatedMarketplace, out_dir: Path | str) -> Path
     for table in TABLES:
         stale_csv = out_dir / f"{table.name}.csv"
         stale_csv.unlink(missing_ok=True)  # a leftover CSV would make the table ambiguous
-        market.tables[table.name].to_parquet(out_dir / f"{table.name}.parquet", index=False)
+        write_table(out_dir / f"{table.name}.parquet", market.tables[table.name])
     for name, frame in market.ground_truth.items():
-        frame.to_parquet(truth_dir / f"{name}.parquet", index=False)
-    (truth_dir / "simulation.json").write_text(market.config.model_dump_json(indent=2) + "\n")
+        write_table(truth_dir / f"{name}.parquet", frame)
+    write_text(truth_dir / "simulation.json", market.config.model_dump_json(indent=2) + "\n")
     return out_dir
 
 

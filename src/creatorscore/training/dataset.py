@@ -9,6 +9,7 @@ import pandas as pd
 
 from creatorscore.contract.schema import TABLES
 from creatorscore.features import Definitions
+from creatorscore.outputs import write_table
 from creatorscore.training.config import TimeSplit
 
 CHUNK = 1 << 20
@@ -51,8 +52,7 @@ def build_or_reuse(
     tables = tables_loader()
     moments = snapshots.every(tables, split.snapshot_every_days)
     frame = build_training_set(tables, moments, definitions, split.horizon_days)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    frame.to_parquet(path, index=False)
+    write_table(path, frame)
     return frame, key, False
 
 
