@@ -112,23 +112,37 @@ def test_a_quarantine_folder_is_rewritten_whole_on_the_next_validation(corrupted
     assert [p.name for p in target.iterdir()] == ["quarantine.json"]
 
 
-def _previous_training_set(folder: Path) -> None:
-    pd.DataFrame({"creator_id": ["kept"]}).to_parquet(folder / "training_set.parquet")
+def _previous_output(name: str):
+    def fill(folder: Path) -> None:
+        previous = pd.DataFrame({"creator_id": ["kept"]})
+        previous.to_csv(folder / name) if name.endswith(".csv") else previous.to_parquet(folder / name)
+
+    return fill
 
 
-def test_a_full_disk_leaves_the_previous_output_and_says_so_in_one_line(data, tmp_path):
-    with full_disk(tmp_path / "disk", 32_768, _previous_training_set) as disk:
-        target = disk.path / "training_set.parquet"
+@pytest.mark.parametrize(
+    ("name", "command"),
+    [
+        ("training_set.parquet", ["features", "build", "--every", "14d"]),
+        ("scores.csv", ["score", "--tracking-uri", "{champions}"]),
+    ],
+    ids=["features build", "score"],
+)
+def test_a_full_disk_leaves_the_previous_output_and_says_so_in_one_line(
+    data, tmp_path, champion_store, name, command
+):
+    with full_disk(tmp_path / "disk", 32_768, _previous_output(name)) as disk:
+        target = disk.path / name
         before = target.read_bytes()
-        result = run("features", "build", "--data", str(data), "--every", "14d", "--out", str(target),
-                     preexec_fn=disk.preexec)  # fmt: skip
+        flags = [part.format(champions=champion_store) for part in command]
+        result = run(*flags, "--data", str(data), "--out", str(target), preexec_fn=disk.preexec)
         _one_line_error(result, f"cannot write {target}")
         assert target.read_bytes() == before
-        assert [p.name for p in disk.path.iterdir()] == ["training_set.parquet"], "no partial file is left"
+        assert [p.name for p in disk.path.iterdir()] == [name], "no partial file is left"
 
 
-def test_a_read_only_output_folder_is_one_line_and_replaces_nothing(data, tmp_path, champion_store):
-    with read_only(tmp_path / "ro", _previous_training_set) as folder:
+def test_a_read_only_output_folder_is_one_line_and_replaces_nothing(data, tmp_path):
+    with read_only(tmp_path / "ro", _previous_output("training_set.parquet")) as folder:
         target = folder.path / "training_set.parquet"
         before = target.read_bytes()
         result = invoke("features", "build", "--data", data, "--every", "14d", "--out", target)
