@@ -86,7 +86,7 @@ class BodyLimitMiddleware:
             if not message.get("more_body", False):
                 break
         body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
-        del chunks
+        del chunks  # not held twice while the endpoint runs
 
         async def replay():
             nonlocal body
