@@ -2,8 +2,9 @@
 
 Start it with `creatorscore serve` (or `bentoml serve service:CreatorScore` from this folder).
 Configuration is the environment: CREATORSCORE_API_KEYS or CREATORSCORE_API_KEYS_FILE,
-CREATORSCORE_STORE (default sqlite:///feature_store.sqlite), MLFLOW_TRACKING_URI, and
-BENTOML_HOME, whose model store keeps the last champions loaded for when the registry is down.
+CREATORSCORE_STORE (default sqlite:///feature_store.sqlite), MLFLOW_TRACKING_URI,
+CREATORSCORE_MAX_BODY_BYTES (default 1 MB), and BENTOML_HOME, whose model store keeps the last
+champions loaded for when the registry is down.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import bentoml
 from creatorscore.features import DEFAULT_DIR, load
 from creatorscore.serving import log_policy
 from creatorscore.serving.access import AccessMiddleware
+from creatorscore.serving.limits import BodyLimitMiddleware, max_body_bytes
 from creatorscore.serving.openapi import OpenApiMiddleware
 from creatorscore.serving.schemas import (
     ExplainRequest,
@@ -72,5 +74,7 @@ def _service() -> ScoringService | None:
     return instance.service if instance is not None else None
 
 
+# the first added is the outermost: bodies are capped before anything else sees the request
+CreatorScore.add_asgi_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes())
 CreatorScore.add_asgi_middleware(AccessMiddleware, service=_service)
 CreatorScore.add_asgi_middleware(OpenApiMiddleware)

@@ -131,6 +131,12 @@ def test_what_if_rows_of_stored_vectors_score_as_the_stored_creators(service, ba
         ("/score", json.dumps({"creator_ids": ["a"] * 1001}).encode(), "creator_ids"),
         ("/explain", b'{"creator_ids": ["a"], "k": NaN}', "k"),
         ("/explain", b"[]", "Input should be an object"),
+        # strict: a mistyped value is refused, not coerced
+        ("/explain", b'{"creator_ids": ["a"], "k": "4"}', "k"),
+        ("/explain", b'{"creator_ids": ["a"], "k": true}', "k"),
+        ("/explain", b'{"creator_ids": ["a"], "k": 4.0}', "k"),
+        ("/score", b'{"creator_ids": "cr000001"}', "creator_ids"),
+        ("/score", b'{"creator_ids": [1]}', "creator_ids"),
     ],
 )
 def test_malformed_requests_get_400_naming_the_field(service, path, content, field):
@@ -138,6 +144,23 @@ def test_malformed_requests_get_400_naming_the_field(service, path, content, fie
         response = client.post(path, content=content, headers={"content-type": "application/json"})
     assert response.status_code == 400
     assert field in response.text
+
+
+@pytest.mark.parametrize("explain", ["yes", 1, "true"])
+def test_a_mistyped_explain_flag_is_refused_not_coerced(service, what_if_body, explain):
+    with service.client() as client:
+        response = client.post("/score_features", json={**what_if_body, "explain": explain})
+    assert response.status_code == 400 and "explain" in response.text
+
+
+def test_integers_are_numbers_for_feature_fields(service, what_if_body):
+    """Strict is about types, and a JSON integer is a number: `0` where a rate is `0.0`."""
+    row = what_if_body["rows"][0]
+    whole = {name: None if value is None else round(value) for name, value in row["features"].items()}
+    with service.client() as client:
+        response = client.post("/score_features", json={"rows": [{**row, "features": whole}]})
+    assert response.status_code == 200, response.text
+    assert any(isinstance(value, int) for value in whole.values())
 
 
 def test_a_feature_row_missing_a_column_or_not_finite_is_refused(service, what_if_body):

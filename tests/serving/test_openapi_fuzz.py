@@ -50,6 +50,17 @@ def test_every_documented_operation_is_fuzzed(service_schema):
     assert documented == set(OPERATIONS)
 
 
+def test_every_body_taking_operation_documents_its_size_and_type_refusals(service):
+    with service.client(None) as client:
+        paths = client.get("/docs.json").json()["paths"]
+    for path in ("/score", "/explain", "/score_features"):
+        responses = paths[path]["post"]["responses"]
+        assert {"413", "415"} <= set(responses), path
+        assert responses["413"]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/Error"
+        }
+
+
 # a GET without parameters has no invalid form: only bodies are fuzzed both ways
 CASES = [
     (method, path, mode)

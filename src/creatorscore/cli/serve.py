@@ -38,9 +38,11 @@ def serve(
 ) -> None:
     """Serve both champion models over HTTP (BentoML); keys from $CREATORSCORE_API_KEYS[_FILE]."""
     from creatorscore.features.store import open_store
+    from creatorscore.serving.limits import max_body_bytes
     from creatorscore.serving.model_source import load_models
 
     ApiKeys.from_environment()  # a missing or malformed key list fails here, in one line
+    max_body_bytes()  # and so does a malformed body cap
     store = _absolute(store)
     open_store(store).metadata()
     if not (SERVING_DIR / "service.py").is_file():

@@ -3,8 +3,9 @@
 BentoML documents request bodies as optional, a 400 body whose `detail` is a string (it is
 pydantic's list of problems), no API keys, and a /readyz without a body. Consumers generate
 clients from this document and schemathesis holds the service to it, so `complete` states
-what is true: bodies are required, keys are Bearer tokens refused with 401 or 403, and what
-400 and /readyz return. It is applied to the document BentoML serves at /docs.json.
+what is true: bodies are required, keys are Bearer tokens refused with 401 or 403, bodies over
+the size cap get 413 and bodies that are not JSON 415, and what 400 and /readyz return. It is
+applied to the document BentoML serves at /docs.json.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import copy
 import json
 
 from creatorscore.serving.access import PROTECTED
+from creatorscore.serving.limits import MAX_BODY_VARIABLE
 
 DOCUMENT_PATH = "/docs.json"
 _ERROR = {
@@ -81,6 +83,11 @@ def complete(document: dict) -> dict:
         operation["description"] = f"{operation.get('description', '')} Roles: {', '.join(sorted(roles))}."
         operation["responses"]["401"] = {"description": "Missing or unknown API key.", **error}
         operation["responses"]["403"] = {"description": "The key's role may not call this endpoint.", **error}
+        operation["responses"]["413"] = {
+            "description": f"The body is over the size cap ({MAX_BODY_VARIABLE}, 1 MB by default).",
+            **error,
+        }
+        operation["responses"]["415"] = {"description": "The body is not application/json.", **error}
     if "/readyz" in done["paths"]:
         body = {"content": {"application/json": {"schema": _READINESS}}}
         done["paths"]["/readyz"]["get"]["responses"] = {

@@ -2,7 +2,9 @@
 
 BentoML turns these models into the OpenAPI document, and validates every request with them
 before any scoring code runs: unknown fields, wrong types, empty or oversized batches and
-non-finite numbers are refused with a 400 naming the field.
+non-finite numbers are refused with a 400 naming the field. Requests are strict: `"k": "4"` or
+`"explain": "yes"` is a client's bug to report, not to guess at; an integer is still a number
+for a float field (pydantic's strict JSON mode takes it).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ Label = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
 
 
 class ScoreRequest(_Request):
