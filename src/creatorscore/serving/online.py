@@ -114,27 +114,31 @@ class OnlineScorer:
 
     def _watch(self, every: float) -> None:
         while not self._stopped.wait(every):
-            self.refresh()
+            try:
+                self._report(self._check())
+            except Exception as error:  # noqa: BLE001 - a dead watcher would serve one generation forever
+                self._report(f"checking the online store failed: {error!r}")
 
-    def refresh(self) -> None:
-        """Check the store once: score a new generation, or record why the last one stays served."""
+    def _check(self) -> str | None:
+        """Check the store once, scoring a new generation: why the latest is not served, or None."""
         try:
             generation = self.store.generation()
         except StoreUnavailable as error:  # locked, vanished, corrupt: waited on, then reported
-            return self._report(str(error))
+            return str(error)
         if self._failure is not None and self._failure[0] == generation:
-            return self._report(self._failure[1])  # reported, not retried
+            return self._failure[1]  # reported, not retried
         if self.scored is not None and self.scored.meta.generation == generation:
-            return self._report(None)
+            return None
         try:
-            self.scored = self._score_store()
+            scored = self._score_store()
         except StoreUnavailable as error:  # replaced or locked again since the check: next time
-            return self._report(str(error))
+            return str(error)
         except Exception as error:  # noqa: BLE001 - keep serving the last generation, and say why
             self._failure = (generation, f"store generation {generation} not served: {error}")
-            return self._report(self._failure[1])
-        self._report(None)
+            return self._failure[1]
+        self.scored = scored
         gc.freeze()  # see __init__
+        return None
 
     def _report(self, problem: str | None) -> None:
         if problem != self.problem:  # once per change: the watcher asks twice a second
