@@ -1,5 +1,6 @@
 """Online scoring in-process: lookups equal batch scoring, a new store generation is picked up
-without stalling requests, and one the models cannot score is reported while the last is served."""
+without stalling requests, and one the models cannot score, or a store that cannot be read, is
+reported while the last generation is served."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import time
 import pandas as pd
 import pytest
 
+from creatorscore.errors import UserError
 from creatorscore.features.store import open_store
 from creatorscore.scoring.batch import score_creators
 from creatorscore.serving.online import OnlineScorer
 from creatorscore.training.registry import load_champion
+from tests.features.locking import held_exclusively
 
 
 @pytest.fixture(scope="module")
@@ -29,17 +32,32 @@ def store_uri(tmp_path, online_store):
     return uri
 
 
+@pytest.fixture
+def scorer_of(champions, definitions):
+    """Scorers of a store, their watchers stopped after the test."""
+    made = []
+
+    def make(uri: str) -> OnlineScorer:
+        made.append(OnlineScorer(open_store(uri), *champions, definitions))
+        return made[-1]
+
+    yield make
+    for scorer in made:
+        scorer.close()
+
+
 def _generation_served(scorer: OnlineScorer, generation: str, timeout: float = 60) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if scorer.current().meta.generation == generation:
+        scored = scorer.scored
+        if scored is not None and scored.meta.generation == generation:
             return True
         time.sleep(0.05)
     return False
 
 
-def test_lookups_equal_batch_scores_of_the_whole_store(store_uri, champions, definitions):
-    scorer = OnlineScorer(open_store(store_uri), *champions, definitions)
+def test_lookups_equal_batch_scores_of_the_whole_store(store_uri, scorer_of, champions, definitions):
+    scorer = scorer_of(store_uri)
     batch = score_creators(open_store(store_uri).read_all(), *champions).set_index("creator_id")
     ids = batch.index[::7].tolist()
     items = pd.DataFrame([item.model_dump() for item in scorer.score(ids)]).set_index("creator_id")
@@ -47,16 +65,18 @@ def test_lookups_equal_batch_scores_of_the_whole_store(store_uri, champions, def
     pd.testing.assert_frame_equal(items[columns], batch.loc[ids, columns], check_exact=True)
 
 
-def test_explaining_only_unknown_ids_answers_each_as_unknown(store_uri, champions, definitions):
-    scorer = OnlineScorer(open_store(store_uri), *champions, definitions)
+def test_explaining_only_unknown_ids_answers_each_as_unknown(store_uri, scorer_of):
+    scorer = scorer_of(store_uri)
     assert [item.model_dump() for item in scorer.explain(["nobody", "nobody either"])] == [
         {"creator_id": "nobody", "error": "unknown creator"},
         {"creator_id": "nobody either", "error": "unknown creator"},
     ]
 
 
-def test_a_new_generation_is_served_once_scored_in_the_background(store_uri, champions, definitions):
-    scorer = OnlineScorer(open_store(store_uri), *champions, definitions)
+def test_a_new_generation_is_served_once_scored_in_the_background(
+    store_uri, scorer_of, champions, definitions
+):
+    scorer = scorer_of(store_uri)
     vectors = open_store(store_uri).read_all()
     creator = vectors["creator_id"].iloc[0]
     changed = vectors.copy()
@@ -68,8 +88,8 @@ def test_a_new_generation_is_served_once_scored_in_the_background(store_uri, cha
     assert scorer.problem is None
 
 
-def test_a_generation_of_other_definitions_is_reported_and_the_last_kept(store_uri, champions, definitions):
-    scorer = OnlineScorer(open_store(store_uri), *champions, definitions)
+def test_a_generation_of_other_definitions_is_reported_and_the_last_kept(store_uri, scorer_of, definitions):
+    scorer = scorer_of(store_uri)
     served = scorer.current().meta.generation
     open_store(store_uri).write(open_store(store_uri).read_all(), definitions.names, "other-definitions")
     deadline = time.monotonic() + 60
@@ -78,3 +98,44 @@ def test_a_generation_of_other_definitions_is_reported_and_the_last_kept(store_u
         time.sleep(0.05)
     assert "was trained on feature definitions" in scorer.problem
     assert scorer.current().meta.generation == served
+
+
+def test_a_locked_or_vanished_store_leaves_the_last_generation_served_and_says_why(
+    store_uri, scorer_of, tmp_path
+):
+    scorer = scorer_of(store_uri)
+    served = scorer.current().meta.generation
+    path = tmp_path / "store.sqlite"
+    with held_exclusively(path):
+        assert _problem_reported(scorer, "locked by another process")
+        started = time.monotonic()
+        assert scorer.current().meta.generation == served
+        assert len(scorer.score(["cr000001"])) == 1
+        assert time.monotonic() - started < 0.1  # answered from memory, not after the lock's wait
+    path.rename(tmp_path / "moved.sqlite")
+    assert _problem_reported(scorer, "no online store at")
+    assert scorer.current().meta.generation == served
+    (tmp_path / "moved.sqlite").rename(path)
+    assert _problem_reported(scorer, None)
+
+
+def test_a_scorer_started_before_its_store_holds_nothing_until_it_appears(store_uri, scorer_of, tmp_path):
+    path = tmp_path / "store.sqlite"
+    path.rename(tmp_path / "later.sqlite")
+    scorer = scorer_of(store_uri)
+    with pytest.raises(UserError, match="no online store at"):
+        scorer.current()
+    assert scorer.scored is None and "no online store at" in scorer.problem
+    (tmp_path / "later.sqlite").rename(path)
+    assert _generation_served(scorer, open_store(store_uri).metadata().generation)
+    assert scorer.problem is None
+
+
+def _problem_reported(scorer: OnlineScorer, expected: str | None, timeout: float = 30) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        problem = scorer.problem
+        if (problem is None) if expected is None else (problem is not None and expected in problem):
+            return True
+        time.sleep(0.05)
+    return False

@@ -24,6 +24,7 @@ KEYS_VARIABLE = "CREATORSCORE_API_KEYS"
 KEYS_FILE_VARIABLE = "CREATORSCORE_API_KEYS_FILE"
 HASHED = "sha256:"
 MIN_KEY_LENGTH = 16
+RETRY_AFTER = 5  # seconds a client is told to wait on a 503: a start-up or a store being scored
 
 
 class Role(StrEnum):
@@ -91,15 +92,19 @@ class ApiKeys:
             f"(roles: {', '.join(Role)}; `creatorscore api-key` makes one)"
         )
 
+    def role(self, authorization: str | None) -> Role | None:
+        """The role of the key in an Authorization header; None without a known key."""
+        key = _bearer(authorization)
+        return self.roles.get(digest(key)) if key else None
+
     def refusal(self, path: str, authorization: str | None) -> tuple[int, str] | None:
         """(status, message) when the caller may not call `path`; None when it may."""
         allowed = PROTECTED.get(path.rstrip("/"))
         if allowed is None:
             return None
-        scheme, _, key = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not key.strip():
+        if not _bearer(authorization):
             return 401, "missing API key: send Authorization: Bearer KEY"
-        role = self.roles.get(digest(key.strip()))
+        role = self.role(authorization)
         if role is None:
             return 401, "unknown API key"
         if role not in allowed:
@@ -107,19 +112,29 @@ class ApiKeys:
         return None
 
 
+def _bearer(authorization: str | None) -> str | None:
+    scheme, _, key = (authorization or "").partition(" ")
+    return key.strip() if scheme.lower() == "bearer" and key.strip() else None
+
+
 class Guarded(Protocol):
     """What the middleware needs of the running service."""
 
     keys: ApiKeys
 
-    def readiness(self) -> tuple[int, dict]: ...
+    @property
+    def serving(self) -> bool: ...
+
+    def readiness(self, full: bool) -> tuple[int, dict]: ...
 
 
 class AccessMiddleware:
     """ASGI middleware: refuses calls without a key of an allowed role, before the body is read.
 
     Also answers GET /readyz with what the service is serving, since BentoML's own probe can
-    only say yes or no. `service` returns the running service, or None while it starts.
+    only say yes or no, in full to the governance role only; and 503 with Retry-After, not a
+    500, while the service starts or holds no store generation to score from.
+    `service` returns the running service, or None while it starts.
     """
 
     def __init__(self, app, service: Callable[[], Guarded | None]):
@@ -135,16 +150,17 @@ class AccessMiddleware:
         service = self.service()
         if service is None:
             return await _json(send, 503, {"ready": False, "error": "the service is starting"})
+        header = dict(scope["headers"]).get(b"authorization")
+        authorization = header.decode("latin-1") if header else None
         if not guarded:
-            status, body = service.readiness()
+            status, body = service.readiness(full=service.keys.role(authorization) is Role.GOVERNANCE)
             return await _json(send, status, body)
-        authorization = dict(scope["headers"]).get(b"authorization")
-        refused = service.keys.refusal(
-            scope["path"], authorization.decode("latin-1") if authorization else None
-        )
+        refused = service.keys.refusal(scope["path"], authorization)
         if refused is not None:
             status, message = refused
             return await _json(send, status, {"error": message})
+        if not service.serving:
+            return await _json(send, 503, {"error": "no online store generation to score yet: see /readyz"})
         return await self.app(scope, receive, send)
 
 
@@ -153,5 +169,7 @@ async def _json(send, status: int, body: dict) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
     if status == 401:
         headers.append((b"www-authenticate", b"Bearer"))
+    if status == 503:
+        headers.append((b"retry-after", str(RETRY_AFTER).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})

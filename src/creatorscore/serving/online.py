@@ -7,7 +7,8 @@ uses: market percentiles then rank each creator against its whole market (never 
 other ids of one request), and online scores equal batch scores by construction. A request
 is then a dictionary lookup; TreeSHAP runs only for the creators someone asks to explain.
 A new generation is scored in a background thread while the last one is served; one that
-cannot be served (features of other definitions than the models') is reported, not retried.
+cannot be served (features of other definitions than the models') is reported, not retried,
+and a store that cannot be read (locked, missing, corrupt) is reported and checked again.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from creatorscore.explain import PeerIndex, explanations_from, peer_medians, ris
 from creatorscore.explain.contributions import matrix_contributions, model_features
 from creatorscore.explain.explanation import Explanation
 from creatorscore.features.definitions import Definitions
-from creatorscore.features.store import OnlineStore, StoreMetadata
+from creatorscore.features.store import OnlineStore, StoreMetadata, StoreUnavailable
 from creatorscore.scoring.batch import check_definitions, score_creators
 from creatorscore.serving.schemas import CreatorScore, ExplainedCreator, UnknownCreator
 from creatorscore.training.registry import RegisteredModel
@@ -34,6 +35,7 @@ from creatorscore.training.registry import RegisteredModel
 logger = logging.getLogger(__name__)
 
 KEYS = ("creator_id", "as_of", "market", "category")
+WATCH_EVERY = 0.5  # seconds between two checks of the store's generation
 SCORE_FIELDS = (
     "creator_id",
     "market",
@@ -61,48 +63,94 @@ class ScoredStore:
 
 
 class OnlineScorer:
-    """Scores and explanations for creator ids or explicit feature rows, from one store."""
+    """Scores and explanations for creator ids or explicit feature rows, from one store.
+
+    Requests never touch the store: a watcher thread checks its generation every `watch_every`
+    seconds and scores a new one in the background, and requests read the last scored
+    generation from memory. A store that becomes locked, vanishes or is corrupted leaves that
+    generation served and `problem` saying why; a scorer started before its store exists holds
+    nothing (`current` raises `StoreUnavailable`) until the store appears.
+    """
 
     def __init__(
-        self, store: OnlineStore, abuse: RegisteredModel, quality: RegisteredModel, definitions: Definitions
+        self,
+        store: OnlineStore,
+        abuse: RegisteredModel,
+        quality: RegisteredModel,
+        definitions: Definitions,
+        watch_every: float = WATCH_EVERY,
     ):
         self.store = store
         self.models = {abuse.name: abuse, quality.name: quality}
         self.definitions = definitions
         self.model_versions = {name: model.version for name, model in self.models.items()}
         self.problem: str | None = None  # why the store's latest generation is not being served
-        self._failed_generation: str | None = None
-        self._rescoring = threading.Lock()
-        self._scored = self._score_store()  # the first generation is scored before serving starts
+        self._failure: tuple[str, str] | None = None  # a generation that cannot be served, and why
+        self.scored: ScoredStore | None = None  # the generation served; None until one is scored
+        try:
+            self.scored = self._score_store()  # the first generation is scored before serving starts
+        except StoreUnavailable as error:  # e.g. the store vanished before this worker started
+            self._report(str(error))
         # a scored store is a few hundred thousand long-lived objects; frozen, the collector's
         # full passes stop walking them on every request that triggers one (tail latency)
         gc.freeze()
+        self._stopped = threading.Event()
+        self._watcher = threading.Thread(
+            target=self._watch, args=(watch_every,), name="watch-store", daemon=True
+        )
+        self._watcher.start()
 
     def current(self) -> ScoredStore:
-        """The latest scored generation. A new one is scored in the background while requests
-        keep being answered from the last one, so no request waits seconds for a rescoring."""
-        generation = self.store.generation()
-        stale = generation not in (self._scored.meta.generation, self._failed_generation)
-        if stale and self._rescoring.acquire(blocking=False):
-            threading.Thread(target=self._rescore, name="rescore-store", daemon=True).start()
-        return self._scored
+        """The latest scored generation: a dictionary lookup away, never a store read."""
+        scored = self.scored
+        if scored is None:
+            raise StoreUnavailable(self.problem or "no store generation scored yet")
+        return scored
 
-    def _rescore(self) -> None:
-        generation = self.store.generation()
+    def close(self) -> None:
+        """Stop watching the store."""
+        self._stopped.set()
+        self._watcher.join()
+
+    def _watch(self, every: float) -> None:
+        while not self._stopped.wait(every):
+            try:
+                self._report(self._check())
+            except Exception as error:  # noqa: BLE001 - a dead watcher would serve one generation forever
+                self._report(f"checking the online store failed: {error!r}")
+
+    def _check(self) -> str | None:
+        """Check the store once, scoring a new generation: why the latest is not served, or None."""
         try:
-            self._scored = self._score_store()
-            self.problem = None
-            gc.freeze()  # see __init__
+            generation = self.store.generation()
+        except StoreUnavailable as error:  # locked, vanished, corrupt: waited on, then reported
+            return str(error)
+        if self._failure is not None and self._failure[0] == generation:
+            return self._failure[1]  # reported, not retried
+        if self.scored is not None and self.scored.meta.generation == generation:
+            return None
+        try:
+            scored = self._score_store()
+        except StoreUnavailable as error:  # replaced or locked again since the check: next time
+            return str(error)
         except Exception as error:  # noqa: BLE001 - keep serving the last generation, and say why
-            self._failed_generation = generation
-            self.problem = f"store generation {generation} not served: {error}"
-            logger.error(self.problem)
-        finally:
-            self._rescoring.release()
+            self._failure = (generation, f"store generation {generation} not served: {error}")
+            return self._failure[1]
+        self.scored = scored
+        gc.freeze()  # see __init__
+        return None
+
+    def _report(self, problem: str | None) -> None:
+        if problem != self.problem:  # once per change: the watcher asks twice a second
+            if problem is None:
+                logger.info("serving store generation %s", self.scored.meta.generation)
+            else:
+                logger.error(problem)
+        self.problem = problem
 
     def _score_store(self) -> ScoredStore:
         # metadata first: if a materialisation lands between the two reads, the vectors are the
-        # newer ones and the generation recorded the older, so the next request rescores again
+        # newer ones and the generation recorded the older, so the next check rescores again
         meta = self.store.metadata()
         frame = self.store.read_all()
         check_definitions(list(self.models.values()), meta.definitions_version)

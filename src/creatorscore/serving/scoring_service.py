@@ -7,7 +7,9 @@ started and exercised in-process (notebooks, benchmarks) exactly as it runs behi
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
+from pathlib import PurePosixPath
 from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
@@ -31,16 +33,24 @@ class ScoringService:
 
     @classmethod
     def start(cls, definitions: Definitions, environ: Mapping[str, str] = os.environ) -> ScoringService:
-        """Keys, champions and the scored store, from the environment; UserError saying what is missing."""
+        """Keys, champions and the scored store, from the environment; UserError saying what is missing.
+
+        A store that cannot be read yet is no reason to refuse: `creatorscore serve` checked it,
+        and a worker that finds none answers 503 until it appears rather than crash-looping.
+        """
         keys = ApiKeys.from_environment(environ)
         store_uri = environ.get(STORE_VARIABLE) or DEFAULT_STORE
         store = open_store(store_uri)
-        store.metadata()  # a missing store fails here, before models load
         loaded = load_models(environ.get("MLFLOW_TRACKING_URI"))
         scorer = OnlineScorer(
             store, loaded.models["abuse_risk"], loaded.models["content_quality"], definitions
         )
         return cls(keys, loaded, scorer, store_uri)
+
+    @property
+    def serving(self) -> bool:
+        """Whether a store generation is held: until then every scoring call answers 503."""
+        return self.scorer.scored is not None
 
     @property
     def model_versions(self) -> dict[str, str]:
@@ -63,12 +73,24 @@ class ScoringService:
             "items": self.scorer.score_rows(frame, explain, k),
         }
 
-    def readiness(self) -> tuple[int, dict]:
-        """GET /readyz: ready to serve, and from what; degraded when serving kept copies."""
-        meta = self.scorer.current().meta
-        loaded = self.loaded
-        return 200, {
-            "ready": True,
+    def readiness(self, full: bool = True) -> tuple[int, dict]:
+        """GET /readyz: ready to serve, and from what; degraded when serving kept copies or a
+        store generation other than the latest, 503 while no generation is held.
+
+        `full` is for the governance role; anyone else sees file names but no folders.
+        """
+        scored, loaded = self.scorer.scored, self.loaded
+        store_problem = self.scorer.problem
+        store = {"uri": _without_credentials(self.store_uri)}
+        if scored is not None:
+            store.update(
+                as_of=scored.meta.as_of.isoformat(),
+                creators=scored.meta.creators,
+                definitions_version=scored.meta.definitions_version,
+            )
+        body = {
+            "ready": scored is not None,
+            "degraded": bool(store_problem or loaded.problem),
             "model_source": loaded.source,
             "registry": _without_credentials(loaded.registry),
             "registry_problem": loaded.problem,
@@ -76,14 +98,37 @@ class ScoringService:
                 name: {"version": model.version, "run_id": model.run_id}
                 for name, model in loaded.models.items()
             },
-            "store_problem": self.scorer.problem,
-            "store": {
-                "uri": _without_credentials(self.store_uri),
-                "as_of": meta.as_of.isoformat(),
-                "creators": meta.creators,
-                "definitions_version": meta.definitions_version,
-            },
+            "store_problem": store_problem,
+            "store": store,
         }
+        known = [self.store_uri, self.store_uri.removeprefix("sqlite:///"), loaded.registry]
+        return 200 if scored is not None else 503, body if full else _without_paths(body, known)
+
+
+# a URI or an absolute path, in free text: what `_public_location` shortens
+_LOCATION = re.compile(r"(?<![\w.])(?:[A-Za-z][\w+.-]*:)?/[^\s'\",;()]*")
+
+
+def _without_paths(body, known: Sequence[str]):
+    """`body` with every URL cut to its scheme and host and every path to its file name: where
+    the service's files live is for operators (the governance role), not for any caller.
+
+    The `known` locations (which may hold spaces) are replaced whole, any other by pattern.
+    """
+    if isinstance(body, dict):
+        return {key: _without_paths(value, known) for key, value in body.items()}
+    if not isinstance(body, str):
+        return body
+    for location in sorted(known, key=len, reverse=True):
+        body = body.replace(location, _public_location(location))
+    return _LOCATION.sub(lambda match: _public_location(match.group()), body)
+
+
+def _public_location(location: str) -> str:
+    parts = urlsplit(location)
+    if parts.netloc:
+        return f"{parts.scheme}://{parts.hostname}"
+    return PurePosixPath(parts.path).name or location
 
 
 def _without_credentials(uri: str) -> str:
