@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from creatorscore.errors import UserError
+from creatorscore.outputs import replacing
 
 T = TypeVar("T")
 
@@ -111,12 +112,11 @@ class SqliteOnlineStore(OnlineStore):
             "generation": uuid.uuid4().hex,
         }
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            _remove_stale_temporaries(self.path)
-            _replace_atomically(self.path, rows, meta)
-        except (OSError, sqlite3.Error) as error:
+            with replacing(self.path) as temporary:
+                _build(temporary, rows, meta)
+        except sqlite3.Error as error:  # "database or disk is full", among others
             raise UserError(
-                f"cannot write the online store {self.path} ({_reason(error)}); the previous store is "
+                f"cannot write the online store {self.path} ({error}); the previous store is "
                 "untouched: free disk space or give --store a writable folder"
             ) from None
 
@@ -237,62 +237,24 @@ def _reason(error: Exception) -> str:
     return (error.strerror if isinstance(error, OSError) else None) or str(error)
 
 
-def _temporary_prefix(path: Path) -> str:
-    return f".{path.name}."
-
-
-def _remove_stale_temporaries(path: Path) -> None:
-    """Temporary files of writers that died (killed mid-write): their process no longer runs."""
-    for candidate in path.parent.glob(f"{_temporary_prefix(path)}*.tmp"):
-        pid = candidate.name.removeprefix(_temporary_prefix(path)).split(".")[0]
-        if pid.isdigit() and not _running(int(pid)):
-            candidate.unlink(missing_ok=True)
-
-
-def _running(pid: int) -> bool:
+def _build(path: Path, rows: Iterable[tuple], meta: dict[str, str]) -> None:
+    """A whole generation in a new SQLite file, in one transaction."""
+    con = sqlite3.connect(path, isolation_level=None)
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
-
-
-def _replace_atomically(path: Path, rows: Iterable[tuple], meta: dict[str, str]) -> None:
-    """The new generation written whole and synced beside `path`, then renamed onto it."""
-    temporary = path.parent / f"{_temporary_prefix(path)}{os.getpid()}.{uuid.uuid4().hex}.tmp"
-    try:
-        con = sqlite3.connect(temporary, isolation_level=None)
-        try:
-            # no journal and no syncs while building: a failed file is deleted, never recovered,
-            # and the whole file is synced once before the rename
-            con.execute("pragma journal_mode = off")
-            con.execute("pragma synchronous = off")
-            con.execute("begin")
-            con.execute(
-                "create table vectors (creator_id TEXT UNIQUE, market TEXT, category TEXT, features BLOB)"
-            )
-            con.execute("create table meta (key TEXT PRIMARY KEY, value TEXT)")
-            con.executemany("insert into vectors values (?, ?, ?, ?)", rows)
-            con.executemany("insert into meta values (?, ?)", meta.items())
-            con.execute("commit")
-        finally:
-            con.close()
-        _fsync(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    _fsync(path.parent)  # the rename itself survives a power cut
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
+        # no journal and no syncs while building: a failed file is deleted, never recovered, and
+        # the finished file is synced once before it is renamed into place
+        con.execute("pragma journal_mode = off")
+        con.execute("pragma synchronous = off")
+        con.execute("begin")
+        con.execute(
+            "create table vectors (creator_id TEXT UNIQUE, market TEXT, category TEXT, features BLOB)"
+        )
+        con.execute("create table meta (key TEXT PRIMARY KEY, value TEXT)")
+        con.executemany("insert into vectors values (?, ?, ?, ?)", rows)
+        con.executemany("insert into meta values (?, ?)", meta.items())
+        con.execute("commit")
     finally:
-        os.close(fd)
+        con.close()
 
 
 @dataclass(frozen=True)

@@ -149,22 +149,24 @@ class AccessMiddleware:
             return await self.app(scope, receive, send)
         service = self.service()
         if service is None:
-            return await _json(send, 503, {"ready": False, "error": "the service is starting"})
+            return await json_response(send, 503, {"ready": False, "error": "the service is starting"})
         header = dict(scope["headers"]).get(b"authorization")
         authorization = header.decode("latin-1") if header else None
         if not guarded:
             status, body = service.readiness(full=service.keys.role(authorization) is Role.GOVERNANCE)
-            return await _json(send, status, body)
+            return await json_response(send, status, body)
         refused = service.keys.refusal(scope["path"], authorization)
         if refused is not None:
             status, message = refused
-            return await _json(send, status, {"error": message})
+            return await json_response(send, status, {"error": message})
         if not service.serving:
-            return await _json(send, 503, {"error": "no online store generation to score yet: see /readyz"})
+            nothing = {"error": "no online store generation to score yet: see /readyz"}
+            return await json_response(send, 503, nothing)
         return await self.app(scope, receive, send)
 
 
-async def _json(send, status: int, body: dict) -> None:
+async def json_response(send, status: int, body: dict) -> None:
+    """The shape every refusal of the service's own middlewares takes: `{"error": ...}` and headers."""
     payload = json.dumps(body).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
     if status == 401:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 from creatorscore.errors import UserError
 from creatorscore.serving import log_policy
-from creatorscore.serving.access import _json
+from creatorscore.serving.access import json_response
 
 MAX_BODY_VARIABLE = "CREATORSCORE_MAX_BODY_BYTES"
 DEFAULT_MAX_BODY_BYTES = 1_048_576
@@ -107,4 +107,4 @@ async def _refuse(scope, send, status: int, message: str) -> None:
             reply = {**reply, "headers": [*reply["headers"], (b"connection", b"close")]}
         await send(reply)
 
-    await _json(closing, status, {"error": message})
+    await json_response(closing, status, {"error": message})

@@ -48,6 +48,10 @@ _READINESS = {
     "required": ["ready"],
     "properties": {
         "ready": {"type": "boolean"},
+        "degraded": {
+            "type": "boolean",
+            "description": "Serving, but kept models or an older store generation: the problems say why.",
+        },
         "model_source": {"type": "string", "enum": ["registry", "model store"]},
         "registry": {"type": "string"},
         "registry_problem": {
@@ -88,11 +92,15 @@ def complete(document: dict) -> dict:
             **error,
         }
         operation["responses"]["415"] = {"description": "The body is not application/json.", **error}
+        operation["responses"]["503"] = {
+            "description": "No store generation held yet (see /readyz); retry after the Retry-After seconds.",
+            **error,
+        }
     if "/readyz" in done["paths"]:
         body = {"content": {"application/json": {"schema": _READINESS}}}
         done["paths"]["/readyz"]["get"]["responses"] = {
             "200": {"description": "Serving; says from which models and store.", **body},
-            "503": {"description": "Still starting.", **body},
+            "503": {"description": "Starting, or no store generation held yet; see Retry-After.", **body},
         }
     return done
 
