@@ -151,10 +151,12 @@ def _coerce(table: str, column: Column, raw: pd.Series) -> tuple[pd.Series, np.n
 
 
 def _timestamps(table: str, column: Column, raw: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(raw.dtype) and raw.dt.unit in ("s", "ms"):
+        raw = _held_in_microseconds(raw)
     if isinstance(raw.dtype, pd.DatetimeTZDtype):
-        return _in_microseconds(raw.dt.tz_convert("UTC").dt.tz_localize(None)).dt.tz_localize("UTC")
+        return raw.dt.tz_convert("UTC").astype(TIMESTAMP_DTYPE)
     if pd.api.types.is_datetime64_dtype(raw.dtype):  # naive: the contract says UTC
-        return _in_microseconds(raw).dt.tz_localize("UTC")
+        return raw.dt.tz_localize("UTC").astype(TIMESTAMP_DTYPE)
     if pd.api.types.is_numeric_dtype(raw.dtype) or pd.api.types.is_bool_dtype(raw.dtype):
         raise ContractError(
             f"table {table}: column {column.name} holds {raw.dtype} values; "
@@ -164,18 +166,19 @@ def _timestamps(table: str, column: Column, raw: pd.Series) -> pd.Series:
     return parsed.astype(TIMESTAMP_DTYPE)
 
 
-def _in_microseconds(naive: pd.Series) -> pd.Series:
+def _held_in_microseconds(raw: pd.Series) -> pd.Series:
     """Parquet's second and millisecond timestamps reach years that microseconds cannot hold
     (past 294,246); such a value is held at the edge of the range, where the time bound
     quarantines it, instead of overflowing the cast."""
-    unit = naive.dt.unit
-    if unit not in ("s", "ms"):
-        return naive.astype("datetime64[us]")
+    aware = isinstance(raw.dtype, pd.DatetimeTZDtype)
+    naive = raw.dt.tz_convert(None) if aware else raw  # as UTC wall time
+    scale = 1_000 if raw.dt.unit == "ms" else 1_000_000
     ticks = naive.to_numpy().view("int64")
-    edge = np.iinfo(np.int64).max // (1_000 if unit == "ms" else 1_000_000)
+    edge = np.iinfo(np.int64).max // scale
     not_a_time = ticks == np.iinfo(np.int64).min
-    held = np.where(not_a_time, ticks, np.clip(ticks, -edge, edge))
-    return pd.Series(held.view(f"datetime64[{unit}]"), index=naive.index).astype("datetime64[us]")
+    micros = np.where(not_a_time, ticks, np.clip(ticks, -edge, edge) * scale)
+    held = pd.Series(micros.view("datetime64[us]"), index=raw.index)
+    return held.dt.tz_localize("UTC") if aware else held
 
 
 def _outside(window: tuple[pd.Timestamp, pd.Timestamp], values: pd.Series) -> np.ndarray:
