@@ -10,7 +10,7 @@ from creatorscore.features import compute_features
 from creatorscore.features.store import open_store
 from creatorscore.features.training_set import build_training_set
 
-WHEN = pd.Timestamp("2026-08-20", tz="UTC")
+WHEN = pd.Timestamp("2025-08-20", tz="UTC")
 
 
 @pytest.fixture(scope="module")
