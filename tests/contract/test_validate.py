@@ -142,6 +142,8 @@ def test_exact_copies_keep_the_first_and_conflicting_ids_lose_all():
         ("amount_usd", "-3", Reason.OUT_OF_RANGE),
         ("amount_usd", "inf", Reason.OUT_OF_RANGE),
         ("created_at", "yesterday", Reason.BAD_TYPE),
+        ("created_at", "now", Reason.BAD_TYPE),
+        ("created_at", "today", Reason.BAD_TYPE),
         ("buyer_id", "  ", Reason.MISSING_VALUE),
         ("status", "Completed", Reason.NOT_ALLOWED),
         ("resolved_at", "2026-01-01T00:00:00Z", Reason.TIME_ORDER),

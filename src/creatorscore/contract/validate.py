@@ -163,7 +163,8 @@ def _timestamps(table: str, column: Column, raw: pd.Series) -> pd.Series:
             "expected timestamps (a timestamp type, or ISO 8601 text)"
         )
     parsed = pd.to_datetime(raw.astype(object), errors="coerce", utc=True, format="ISO8601")
-    return parsed.astype(TIMESTAMP_DTYPE)
+    # pandas reads these words as the wall clock, a time the data never held
+    return parsed.where(~_isin(raw, ("now", "today"))).astype(TIMESTAMP_DTYPE)
 
 
 def _held_in_microseconds(raw: pd.Series) -> pd.Series:
