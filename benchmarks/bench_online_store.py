@@ -38,7 +38,7 @@ def main() -> None:
     ids = [f"cr{i:06d}" for i in range(args.creators)]
     vectors = pd.DataFrame(rng.random((args.creators, len(names))), columns=names)
     vectors.insert(0, "creator_id", ids)
-    vectors.insert(1, "as_of", pd.Timestamp("2026-12-17", tz="UTC"))
+    vectors.insert(1, "as_of", pd.Timestamp("2025-12-17", tz="UTC"))
     vectors.insert(2, "market", "ID")
     vectors.insert(3, "category", "beauty")
     with tempfile.TemporaryDirectory() as folder:

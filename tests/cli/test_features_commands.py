@@ -24,19 +24,19 @@ def test_features_build_at_explicit_as_of_times(clean_market_dir, tmp_path):
     out = tmp_path / "train.parquet"
     result = run(
         "features", "build", "--data", str(clean_market_dir), "--out", str(out),
-        "--as-of", "2026-07-20", "--as-of", "2026-07-27",
+        "--as-of", "2025-07-20", "--as-of", "2025-07-27",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert sorted(pd.read_parquet(out)["as_of"].dt.strftime("%Y-%m-%d").unique()) == [
-        "2026-07-20",
-        "2026-07-27",
+        "2025-07-20",
+        "2025-07-27",
     ]
 
 
 def test_as_of_and_every_together_is_a_one_line_error(clean_market_dir, tmp_path):
     result = run(
         "features", "build", "--data", str(clean_market_dir), "--out", str(tmp_path / "t.parquet"),
-        "--as-of", "2026-07-20", "--every", "7d",
+        "--as-of", "2025-07-20", "--every", "7d",
     )  # fmt: skip
     _one_line_error(result, "--as-of", "--every")
 

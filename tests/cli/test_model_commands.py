@@ -48,13 +48,13 @@ def test_score_every_creator_with_both_champions(trained_store, training_market_
         client.set_registered_model_alias(name, "champion", "1")
     out = tmp_path / "scores.parquet"
     result = run("score", "--data", str(training_market_dir), "--out", str(out), "--tracking-uri", uri,
-                 "--as-of", "2026-10-01")  # fmt: skip
+                 "--as-of", "2025-10-01")  # fmt: skip
     assert result.returncode == 0, result.stderr
     scores = pd.read_parquet(out)
     assert {"abuse_risk", "content_quality", "abuse_risk_market_pct", "content_quality_version"} <= set(
         scores
     )
-    assert scores["creator_id"].is_unique and (scores["as_of"] == pd.Timestamp("2026-10-01", tz="UTC")).all()
+    assert scores["creator_id"].is_unique and (scores["as_of"] == pd.Timestamp("2025-10-01", tz="UTC")).all()
 
 
 def test_promoting_a_model_twice_is_refused_with_a_reason(trained_store, config_file):

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from creatorscore.contract import TABLES, TABLES_BY_NAME, Reason, load_marketplace, read_tables, validate
+from creatorscore.contract import (
+    TABLES,
+    TABLES_BY_NAME,
+    Reason,
+    TimeBounds,
+    load_marketplace,
+    read_tables,
+    validate,
+)
 from creatorscore.contract.read import write_quarantine
 from creatorscore.errors import ContractError
 from creatorscore.simulate.corrupt import applicable_kinds
@@ -132,6 +142,8 @@ def test_exact_copies_keep_the_first_and_conflicting_ids_lose_all():
         ("amount_usd", "-3", Reason.OUT_OF_RANGE),
         ("amount_usd", "inf", Reason.OUT_OF_RANGE),
         ("created_at", "yesterday", Reason.BAD_TYPE),
+        ("created_at", "now", Reason.BAD_TYPE),
+        ("created_at", "today", Reason.BAD_TYPE),
         ("buyer_id", "  ", Reason.MISSING_VALUE),
         ("status", "Completed", Reason.NOT_ALLOWED),
         ("resolved_at", "2026-01-01T00:00:00Z", Reason.TIME_ORDER),
@@ -203,6 +215,139 @@ def test_optional_tables_may_be_absent():
     assert set(validate(raw).summary) == {t.name for t in TABLES if t.required}
 
 
+# --------------------------------------------------------------------------- time bounds
+
+NOW = pd.Timestamp("2026-12-02 12:00", tz="UTC")
+GOOD_TIME = "2026-02-01T10:00:00Z"
+
+
+def _pending(order_ids: list[str], created_at: list) -> dict[str, pd.DataFrame]:
+    """Pending orders of one creator created at `created_at`: no resolution, so no time-order check."""
+    n = len(order_ids)
+    return _orders(
+        order_id=order_ids,
+        created_at=created_at,
+        creator_id=["c1"] * n,
+        session_id=[None] * n,
+        buyer_id=["b1"] * n,
+        amount_usd=["1"] * n,
+        status=["pending"] * n,
+        resolved_at=[None] * n,
+    )
+
+
+def _two_orders(created_at: str) -> dict[str, pd.DataFrame]:
+    return _pending(["good", "odd"], [GOOD_TIME, created_at])
+
+
+@pytest.mark.parametrize(
+    "created_at",
+    ["2099-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2015-12-31T23:59:59Z", "1970-01-01T00:00:00Z"],
+)
+def test_a_time_outside_the_platform_s_life_is_quarantined_as_implausible_naming_the_column(created_at):
+    validated = validate(_two_orders(created_at), TimeBounds(now=NOW))
+    assert validated.summary["orders"].reasons == {"implausible_time": 1}
+    rejected = validated.quarantine["orders"].iloc[0]
+    assert (rejected["order_id"], rejected["_column"]) == ("odd", "created_at")
+    assert validated.tables["orders"]["order_id"].tolist() == ["good"]
+
+
+def test_an_implausible_later_time_is_reported_before_the_time_order_it_also_breaks():
+    validated = validate(_orders(resolved_at=["2099-02-09T10:00:00Z"]), TimeBounds(now=NOW))
+    assert validated.quarantine["orders"]["_column"].tolist() == ["resolved_at"]
+    assert validated.summary["orders"].reasons == {"implausible_time": 1}
+
+
+def test_a_creator_onboarded_in_an_implausible_year_takes_its_rows_with_it():
+    raw = _orders()
+    raw["creators"]["onboarded_at"] = ["1900-01-01T00:00:00Z"]
+    validated = validate(raw, TimeBounds(now=NOW))
+    assert validated.summary["creators"].reasons == {"implausible_time": 1}
+    assert validated.summary["orders"].reasons == {"creator_quarantined": 1}
+
+
+def test_the_bound_moves_with_now_and_the_allowed_skew():
+    two_hours_ahead = (NOW + pd.Timedelta(hours=2)).isoformat()
+    raw = _two_orders(two_hours_ahead)
+    assert validate(raw, TimeBounds(now=NOW)).summary["orders"].quarantined == 0
+    one_hour = pd.Timedelta(hours=1)
+    assert validate(raw, TimeBounds(now=NOW, max_future_skew=one_hour)).summary["orders"].reasons == {
+        "implausible_time": 1
+    }
+    later = TimeBounds(now=NOW + pd.Timedelta(hours=1), max_future_skew=one_hour)
+    assert validate(raw, later).summary["orders"].quarantined == 0, "exactly at the bound is accepted"
+    assert validate(_two_orders("2017-06-01T00:00:00Z"), TimeBounds(earliest="2018-01-01", now=NOW)).summary[
+        "orders"
+    ].reasons == {"implausible_time": 1}
+
+
+def test_without_bounds_the_wall_clock_plus_a_day_is_the_limit():
+    now = pd.Timestamp.now(tz="UTC")
+    raw = _pending(["soon", "later"], [(now + pd.Timedelta(hours=h)).isoformat() for h in (20, 28)])
+    assert validate(raw).quarantine["orders"]["order_id"].tolist() == ["later"]
+
+
+def test_time_bounds_refuse_a_misspelt_setting_and_read_naive_times_as_utc():
+    with pytest.raises(ValueError, match="earlist"):
+        TimeBounds(earlist="2016-01-01")
+    assert TimeBounds(earliest="2017-01-01T00:00:00").earliest == pd.Timestamp("2017-01-01", tz="UTC")
+    with pytest.raises(ValueError, match="earliest"):
+        TimeBounds(earliest="2027-01-01", now=NOW)
+
+
+def _write_folder(raw: dict[str, pd.DataFrame], folder) -> None:
+    for name, frame in raw.items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+
+
+def test_extreme_timestamps_in_csv_text_are_quarantined_without_a_traceback(tmp_path):
+    extremes = ["9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z", "+10000-01-01"]
+    raw = _pending(["good", "max", "min", "expanded"], [GOOD_TIME, *extremes])
+    _write_folder(raw, tmp_path)
+    validated = load_marketplace(tmp_path, TimeBounds(now=NOW))
+    s = validated.summary["orders"]
+    assert s.read == 4 == s.accepted + s.quarantined
+    reasons = validated.quarantine["orders"].set_index("order_id")["_reason"].to_dict()
+    # a year past 9999 cannot even be parsed, so it is a bad timestamp rather than an implausible one
+    assert reasons == {"max": "implausible_time", "min": "implausible_time", "expanded": "bad_type"}
+    assert validated.tables["orders"]["order_id"].tolist() == ["good"]
+
+
+YEAR_9999 = 253_402_300_799  # 9999-12-31T23:59:59Z, seconds since the epoch
+YEAR_1 = -62_135_596_800  # 0001-01-01T00:00:00Z
+YEAR_300000 = 300_000 * 365 * 86_400  # holds in seconds, overflows microseconds
+GOOD_SECONDS = int(pd.Timestamp(GOOD_TIME).timestamp())
+# 2^64 ns later, in 2610: held in nanoseconds, as INT96 is read by default, it wraps onto GOOD_TIME
+WRAPS_ONTO_GOOD = GOOD_SECONDS + 18_446_744_074
+
+
+@pytest.mark.parametrize(
+    ("unit", "tz", "int96"),
+    [("s", "UTC", False), ("ms", "UTC", False), ("s", None, False), ("ms", "Asia/Jakarta", False),
+     ("ms", None, True)],
+)  # fmt: skip
+def test_extreme_parquet_timestamps_are_quarantined_without_a_traceback(tmp_path, unit, tz, int96):
+    seconds = [GOOD_SECONDS, YEAR_9999, YEAR_1, WRAPS_ONTO_GOOD]
+    seconds += [] if unit == "ms" else [YEAR_300000, -YEAR_300000]
+    per_second = 1_000 if unit == "ms" else 1
+    n = len(seconds)
+    raw = _pending([f"o{k}" for k in range(n)], [GOOD_TIME] * n)
+    _write_folder({name: frame for name, frame in raw.items() if name != "orders"}, tmp_path)
+    orders = pa.Table.from_pandas(raw["orders"].drop(columns="created_at"), preserve_index=False)
+    created_at = pa.array([s * per_second for s in seconds], type=pa.timestamp(unit, tz=tz))
+    pq.write_table(
+        orders.append_column("created_at", created_at),
+        tmp_path / "orders.parquet",
+        use_deprecated_int96_timestamps=int96,
+    )
+    validated = load_marketplace(tmp_path, TimeBounds(now=NOW))
+    s = validated.summary["orders"]
+    assert s.read == n == s.accepted + s.quarantined
+    assert s.reasons == {"implausible_time": n - 1}
+    assert validated.tables["orders"]["order_id"].tolist() == ["o0"]
+    assert validated.tables["orders"]["created_at"].tolist() == [pd.Timestamp(GOOD_TIME)]
+
+
 def test_csv_tables_are_accepted_like_parquet(clean_market_dir, tmp_path):
     for name, frame in read_tables(clean_market_dir).items():
         frame.to_csv(tmp_path / f"{name}.csv", index=False)
@@ -233,6 +378,7 @@ cells = st.one_of(
     st.none(),
     st.sampled_from(
         ["", " ", "x", "-1", "0", "7", "2.5", "nan", "inf", "completed", "pending", "2026-02-01T00:00:00Z"]
+        + ["2099-01-01T00:00:00Z", "1970-01-01T00:00:00Z", "9999-12-31T23:59:59Z"]
     ),
 )
 

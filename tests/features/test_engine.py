@@ -131,7 +131,7 @@ def test_peer_percentiles_rank_within_market_and_category(definitions):
 
 
 def test_features_equal_a_hand_count_on_the_simulator(small_tables, definitions):
-    when = pd.Timestamp("2026-08-20", tz="UTC")
+    when = pd.Timestamp("2025-08-20", tz="UTC")
     frame = features_at(small_tables, definitions, when)
     sessions = small_tables["live_sessions"]
     ended = sessions["started_at"] + pd.to_timedelta(sessions["duration_s"], unit="s")
@@ -147,7 +147,7 @@ def test_features_equal_a_hand_count_on_the_simulator(small_tables, definitions)
 
 
 def test_features_are_identical_run_after_run(small_tables, definitions):
-    moments = [pd.Timestamp("2026-08-01", tz="UTC"), pd.Timestamp("2026-08-20", tz="UTC")]
+    moments = [pd.Timestamp("2025-08-01", tz="UTC"), pd.Timestamp("2025-08-20", tz="UTC")]
     first = compute_features(small_tables, moments, definitions)
     for _ in range(3):
         pd.testing.assert_frame_equal(

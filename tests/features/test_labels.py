@@ -91,7 +91,7 @@ def test_quality_label_is_the_mean_review_score_inside_the_horizon():
 
 
 def test_training_sets_hold_one_row_per_creator_and_as_of_with_both_labels(small_tables, definitions):
-    moments = [pd.Timestamp("2026-07-25", tz="UTC"), pd.Timestamp("2026-08-08", tz="UTC")]
+    moments = [pd.Timestamp("2025-07-25", tz="UTC"), pd.Timestamp("2025-08-08", tz="UTC")]
     frame = build_training_set(small_tables, moments, definitions)
     assert not frame.duplicated(["creator_id", "as_of"]).any()
     assert set(frame["as_of"]) == set(moments)

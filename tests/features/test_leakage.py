@@ -19,7 +19,7 @@ from creatorscore.features import compute_features
 from creatorscore.features.training_set import build_training_set
 from creatorscore.simulate import SimulationConfig, simulate
 
-T = pd.Timestamp("2026-08-10", tz="UTC")
+T = pd.Timestamp("2025-08-10", tz="UTC")
 DAY = pd.Timedelta(days=1)
 
 
@@ -124,7 +124,7 @@ def test_the_same_edits_before_the_as_of_time_do_change_features(small_tables, d
 def test_a_canary_encoding_the_future_label_is_not_found_by_a_model(definitions):
     market = simulate(SimulationConfig(creators=1_500, days=120, seed=4, abuser_share=0.3))
     tables = validate(market.tables).tables
-    when = pd.Timestamp("2026-08-25", tz="UTC")
+    when = pd.Timestamp("2025-08-25", tz="UTC")
     plain = build_training_set(tables, [when], definitions).dropna(subset=["abuse_label"])
     positive = plain.loc[plain["abuse_label"] == 1, "creator_id"]
     assert len(positive) >= 15, "the canary needs enough positives to be detectable"

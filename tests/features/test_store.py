@@ -17,7 +17,7 @@ from creatorscore.features.store import open_store
 from creatorscore.features.training_set import build_training_set
 from tests.features.locking import held_exclusively
 
-WHEN = pd.Timestamp("2026-08-20", tz="UTC")
+WHEN = pd.Timestamp("2025-08-20", tz="UTC")
 
 
 @pytest.fixture(scope="module")

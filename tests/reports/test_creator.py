@@ -30,7 +30,7 @@ def _most_linked(tables: dict) -> str:
 
 def test_timelines_on_the_neighbourhood_equal_market_wide_features(small_tables, definitions):
     creator = _most_linked(small_tables)
-    as_of = pd.Timestamp("2026-08-20", tz="UTC")
+    as_of = pd.Timestamp("2025-08-20", tz="UTC")
     history = feature_history(small_tables, definitions, creator, as_of, days=14, step_days=7)
     everyone = compute_features(small_tables, list(history["as_of"]), definitions)
     mine = everyone[everyone["creator_id"] == creator].sort_values("as_of").reset_index(drop=True)

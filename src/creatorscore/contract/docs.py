@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from creatorscore.contract.schema import REASON_DESCRIPTIONS, TABLES, Table
+from datetime import datetime, timedelta
+
+from creatorscore.contract.schema import REASON_DESCRIPTIONS, TABLES, Table, TimeBounds
 
 HEADER = """\
 # Data contract
@@ -31,6 +33,7 @@ def render() -> str:
     parts = [HEADER, "## Tables\n"]
     for table in TABLES:
         parts.append(_table(table))
+    parts.append(_time_bounds())
     parts.append("## Quarantine reasons\n")
     parts.append("Checks run in this order; a row is counted under the first it fails.\n")
     parts.append("| reason | meaning |\n| --- | --- |")
@@ -52,3 +55,28 @@ def _table(table: Table) -> str:
     for rule in table.null_when:
         lines.append(f"\n`{rule.column}` is null exactly when `{rule.when_column}` is `{rule.when_value}`.")
     return "\n".join(line for line in lines if line != "") + "\n"
+
+
+def _time_bounds() -> str:
+    lines = [
+        "## Time bounds\n",
+        "Every timestamp column must lie at or after `earliest` and at or before the time of "
+        "validation plus `max_future_skew`; a row outside is quarantined as `implausible_time`, so a "
+        "mistyped year cannot move the as-of time of every creator. The bounds are settings "
+        "(`TimeBounds`):\n",
+        "| setting | default | why |",
+        "| --- | --- | --- |",
+    ]
+    for name, field in TimeBounds.model_fields.items():
+        default = "the wall clock" if field.default is None else _plain(field.default)
+        lines.append(f"| `{name}` | {default} | {field.description} |")
+    return "\n".join(lines) + "\n"
+
+
+def _plain(value: datetime | timedelta) -> str:
+    """A default as a reader writes it: `2016-01-01 00:00 UTC`, `1 day`."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    if value.seconds or value.microseconds:
+        return str(value)
+    return f"{value.days} day" + ("" if value.days == 1 else "s")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from creatorscore.contract.schema import TABLES
+from creatorscore.contract.schema import TABLES, TimeBounds
 from creatorscore.contract.validate import Validated, validate
 from creatorscore.errors import ContractError
 from creatorscore.outputs import PARTIAL, write_table, write_text
@@ -44,15 +44,17 @@ def _read(path: Path) -> pd.DataFrame:
         if path.suffix == ".csv":
             # everything as text, only empty cells as null: the validator decides what parses
             return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-        return pd.read_parquet(path)
+        # legacy INT96 timestamps are read as nanoseconds by default, which silently wraps
+        # any year past 2262 into a plausible-looking one; microseconds hold them all
+        return pd.read_parquet(path, coerce_int96_timestamp_unit="us")
     except (OSError, ValueError) as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ContractError(f"cannot read {path}: {first_line}") from error
 
 
-def load_marketplace(data_dir: Path | str) -> Validated:
+def load_marketplace(data_dir: Path | str, bounds: TimeBounds | None = None) -> Validated:
     """Read and validate a data folder: the one way every command gets its data."""
-    return validate(read_tables(data_dir))
+    return validate(read_tables(data_dir), bounds)
 
 
 def default_quarantine(data_dir: Path) -> Path:

@@ -7,7 +7,11 @@ later stage read their expectations from here, so the contract cannot drift betw
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class Kind(StrEnum):
@@ -261,6 +265,7 @@ class Reason(StrEnum):
     BAD_TYPE = "bad_type"
     NOT_ALLOWED = "not_allowed"
     OUT_OF_RANGE = "out_of_range"
+    IMPLAUSIBLE_TIME = "implausible_time"
     DUPLICATE_ROW = "duplicate_row"
     DUPLICATE_ID = "duplicate_id"
     TIME_ORDER = "time_order"
@@ -274,6 +279,8 @@ REASON_DESCRIPTIONS: dict[Reason, str] = {
     Reason.BAD_TYPE: "a value cannot be read as the column's type (number, integer, timestamp)",
     Reason.NOT_ALLOWED: "a value outside the column's vocabulary",
     Reason.OUT_OF_RANGE: "a number outside the column's range",
+    Reason.IMPLAUSIBLE_TIME: "a timestamp before the platform's start or after the time of validation "
+    "plus the allowed clock skew (see Time bounds)",
     Reason.DUPLICATE_ROW: "an exact copy of an earlier row; the first copy is accepted",
     Reason.DUPLICATE_ID: "an id shared by rows that disagree; all of them are quarantined",
     Reason.TIME_ORDER: "a timestamp earlier than the one it must follow",
@@ -281,3 +288,46 @@ REASON_DESCRIPTIONS: dict[Reason, str] = {
     Reason.UNKNOWN_CREATOR: "a creator_id absent from the creators table",
     Reason.CREATOR_QUARANTINED: "a creator_id whose creators row was itself quarantined",
 }
+
+
+class TimeBounds(BaseModel):
+    """The window in which a platform's facts can lie; a timestamp outside it is a typo or a
+    placeholder, and one such row would otherwise move every creator's as-of time with it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    earliest: datetime = Field(
+        datetime(2016, 1, 1, tzinfo=UTC),
+        description="No fact precedes it. Live commerce began in 2016 (Taobao Live), so an earlier "
+        "time is a placeholder such as 1970-01-01 or 1900-01-01, not history.",
+    )
+    max_future_skew: timedelta = Field(
+        timedelta(days=1),
+        ge=timedelta(0),
+        le=timedelta(days=30),
+        description="How far past the time of validation a fact may lie: a day covers an exporting "
+        "clock running ahead and local time mislabelled as UTC (at most 14 hours), while a "
+        "mistyped year is still caught.",
+    )
+    now: datetime | None = Field(
+        None, description="The time of validation; the wall clock when unset (tests pin it)."
+    )
+
+    @field_validator("earliest", "now")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        """Naive times are UTC, as in the contract's tables."""
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
+
+    @model_validator(mode="after")
+    def _earliest_before_now(self) -> TimeBounds:
+        if self.now is not None and self.earliest >= self.now:
+            raise ValueError(f"earliest {self.earliest} must precede now {self.now}")
+        return self
+
+    def window(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """(earliest, latest) accepted, both inclusive, with `now` read once per validation."""
+        now = pd.Timestamp(self.now) if self.now is not None else pd.Timestamp.now(tz="UTC")
+        return pd.Timestamp(self.earliest), now + pd.Timedelta(self.max_future_skew)

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from creatorscore.contract.schema import TABLES, Column, Kind, Reason, Table
+from creatorscore.contract.schema import TABLES, Column, Kind, Reason, Table, TimeBounds
 from creatorscore.errors import ContractError
 
 TIMESTAMP_DTYPE = "datetime64[us, UTC]"
@@ -53,8 +53,12 @@ class _Failure:
         return f"{self.reason}:{self.column}" if self.column else str(self.reason)
 
 
-def validate(raw: dict[str, pd.DataFrame]) -> Validated:
-    """Validate every contract table present in `raw`; raises ContractError on missing ones."""
+def validate(raw: dict[str, pd.DataFrame], bounds: TimeBounds | None = None) -> Validated:
+    """Validate every contract table present in `raw`; raises ContractError on missing ones.
+
+    `bounds` defaults to `TimeBounds()`: the platform's start up to a day past the wall clock.
+    """
+    window = (bounds or TimeBounds()).window()  # one `now` for every table
     missing = [t.name for t in TABLES if t.required and t.name not in raw]
     if missing:
         raise ContractError(f"required table(s) missing: {', '.join(missing)}")
@@ -64,7 +68,7 @@ def validate(raw: dict[str, pd.DataFrame]) -> Validated:
         if table.name not in raw:
             continue
         frame = raw[table.name]
-        typed, failures = _check_table(table, frame, creator_ids, accepted_creator_ids)
+        typed, failures = _check_table(table, frame, window, creator_ids, accepted_creator_ids)
         accepted, rejected, reasons = _split(table, frame, typed, failures)
         if table.name == "creators":
             creator_ids = typed["creator_id"]
@@ -77,6 +81,7 @@ def validate(raw: dict[str, pd.DataFrame]) -> Validated:
 def _check_table(
     table: Table,
     frame: pd.DataFrame,
+    window: tuple[pd.Timestamp, pd.Timestamp],
     creator_ids: pd.Series | None,
     accepted_creator_ids: pd.Series | None,
 ) -> tuple[dict[str, pd.Series], list[_Failure]]:
@@ -103,6 +108,8 @@ def _check_table(
             failures.append(
                 _Failure(Reason.OUT_OF_RANGE, column.name, valid & _outside_range(column, values))
             )
+        if column.kind == Kind.TIMESTAMP:
+            failures.append(_Failure(Reason.IMPLAUSIBLE_TIME, column.name, valid & _outside(window, values)))
 
     for rule in table.time_orders:
         both = present[rule.later] & present[rule.earlier]
@@ -144,6 +151,8 @@ def _coerce(table: str, column: Column, raw: pd.Series) -> tuple[pd.Series, np.n
 
 
 def _timestamps(table: str, column: Column, raw: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(raw.dtype) and raw.dt.unit in ("s", "ms"):
+        raw = _held_in_microseconds(raw)
     if isinstance(raw.dtype, pd.DatetimeTZDtype):
         return raw.dt.tz_convert("UTC").astype(TIMESTAMP_DTYPE)
     if pd.api.types.is_datetime64_dtype(raw.dtype):  # naive: the contract says UTC
@@ -154,7 +163,28 @@ def _timestamps(table: str, column: Column, raw: pd.Series) -> pd.Series:
             "expected timestamps (a timestamp type, or ISO 8601 text)"
         )
     parsed = pd.to_datetime(raw.astype(object), errors="coerce", utc=True, format="ISO8601")
-    return parsed.astype(TIMESTAMP_DTYPE)
+    # pandas reads these words as the wall clock, a time the data never held
+    return parsed.where(~_isin(raw, ("now", "today"))).astype(TIMESTAMP_DTYPE)
+
+
+def _held_in_microseconds(raw: pd.Series) -> pd.Series:
+    """Parquet's second and millisecond timestamps reach years that microseconds cannot hold
+    (past 294,246); such a value is held at the edge of the range, where the time bound
+    quarantines it, instead of overflowing the cast."""
+    aware = isinstance(raw.dtype, pd.DatetimeTZDtype)
+    naive = raw.dt.tz_convert(None) if aware else raw  # as UTC wall time
+    scale = 1_000 if raw.dt.unit == "ms" else 1_000_000
+    ticks = naive.to_numpy().view("int64")
+    edge = np.iinfo(np.int64).max // scale
+    not_a_time = ticks == np.iinfo(np.int64).min
+    micros = np.where(not_a_time, ticks, np.clip(ticks, -edge, edge) * scale)
+    held = pd.Series(micros.view("datetime64[us]"), index=raw.index)
+    return held.dt.tz_localize("UTC") if aware else held
+
+
+def _outside(window: tuple[pd.Timestamp, pd.Timestamp], values: pd.Series) -> np.ndarray:
+    earliest, latest = window
+    return ((values < earliest) | (values > latest)).to_numpy(dtype=bool, na_value=False)
 
 
 def _numbers(table: str, column: Column, raw: pd.Series, is_text: bool) -> pd.Series:

@@ -58,7 +58,11 @@ def risk_tiers(probability: np.ndarray, thresholds: TierThresholds = DEFAULT_THR
 
 
 def market_percentiles(score: np.ndarray, market: np.ndarray) -> np.ndarray:
-    """Each score's percentile (0-1, 1 = highest) among creators of its market in the same batch."""
+    """Each score's percentile (0-1, 1 = highest) among creators of its market in the same batch:
+    the share scoring at most it, as the service's what-if rows are placed, so ties at the top are 1."""
     return (
-        pd.Series(np.asarray(score, dtype=np.float64)).groupby(np.asarray(market)).rank(pct=True).to_numpy()
+        pd.Series(np.asarray(score, dtype=np.float64))
+        .groupby(np.asarray(market))
+        .rank(pct=True, method="max")
+        .to_numpy()
     )

@@ -9,7 +9,11 @@ from creatorscore.errors import UserError
 
 
 def last_fact_at(tables: dict[str, pd.DataFrame]) -> pd.Timestamp:
-    """The latest timestamp anywhere in the data: nothing after it is known."""
+    """The latest timestamp anywhere in the data: nothing after it is known.
+
+    `tables` are accepted rows, whose times the contract bounds to the validation time plus a
+    small skew: one row mistyped as 2099 is quarantined rather than moving every as-of time.
+    """
     latest = [
         tables[t.name][c.name].max()
         for t in TABLES

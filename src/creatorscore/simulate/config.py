@@ -14,8 +14,9 @@ class SimulationConfig(BaseModel):
     days: int = Field(180, ge=28, le=3_650, description="Length of the simulated history in days.")
     seed: int = Field(7, ge=0, description="Seed for every random draw; equal seeds give equal tables.")
     start: date = Field(
-        date(2026, 6, 20),
-        description="First day of history; the default window spans the 9.9 to 12.12 mega-sales.",
+        date(2025, 6, 20),
+        description="First day of history; the default window spans the 2025 9.9 to 12.12 mega-sales "
+        "and ends in the past, as validation refuses facts from the future.",
     )
     emerging_after: date | None = Field(
         None,

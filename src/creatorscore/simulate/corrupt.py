@@ -15,6 +15,10 @@ import pandas as pd
 from creatorscore.contract.schema import TABLES, Kind, Reason, Table
 
 GARBAGE = np.array(["n/a", "12,50 USD", "yesterday", "#REF!", "--"], dtype=object)
+# an epoch-zero placeholder, a mistyped year and a "never" sentinel: real timestamps, implausible ones
+IMPLAUSIBLE_TIMES = pd.to_datetime(
+    ["1970-01-01", "2099-03-01", "9999-12-31 23:59:59"], utc=True, format="ISO8601"
+).to_numpy()
 
 
 def applicable_kinds(table: Table) -> list[Reason]:
@@ -24,6 +28,8 @@ def applicable_kinds(table: Table) -> list[Reason]:
         kinds.append(Reason.NOT_ALLOWED)
     if any(c.min_value is not None or c.max_value is not None for c in table.columns):
         kinds.append(Reason.OUT_OF_RANGE)
+    if _required_times(table):
+        kinds.append(Reason.IMPLAUSIBLE_TIME)
     if table.id_column is not None:
         kinds.append(Reason.DUPLICATE_ID)
     if table.time_orders:
@@ -93,6 +99,13 @@ def _corrupt_table(
             too_big = column.max_value is not None
             frame.loc[rows, column.name] = column.max_value + 2 if too_big else -rng.integers(1, 9, len(rows))
             log += [(r, kind, column.name) for r in rows]
+        elif kind == Reason.IMPLAUSIBLE_TIME:
+            rows = pick()
+            columns = rng.choice(_required_times(table), size=len(rows))
+            times = rng.choice(IMPLAUSIBLE_TIMES, size=len(rows))
+            for name in set(columns):
+                frame.loc[rows[columns == name], name] = times[columns == name]
+            log += [(r, kind, c) for r, c in zip(rows, columns, strict=True)]
         elif kind in (Reason.DUPLICATE_ROW, Reason.DUPLICATE_ID):
             rows = pick()
             copies = frame.iloc[rows].copy()
@@ -135,6 +148,10 @@ def _corrupt_table(
             "column": pd.array(columns, dtype="str"),
         }
     )
+
+
+def _required_times(table: Table) -> list[str]:
+    return [c.name for c in table.columns if c.kind == Kind.TIMESTAMP and not c.nullable]
 
 
 def _settled(table: Table, frame: pd.DataFrame, column: str) -> np.ndarray:
