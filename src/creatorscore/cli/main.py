@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
-from datetime import datetime, time
+from contextvars import ContextVar
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +24,7 @@ from rich.table import Table as RichTable
 
 from creatorscore.cli.reports import explain, report_app
 from creatorscore.cli.serve import api_key, serve
+from creatorscore.contract import TimeBounds
 from creatorscore.contract.docs import render as render_contract
 from creatorscore.contract.read import default_quarantine, load_marketplace, write_quarantine
 from creatorscore.errors import UserError
@@ -59,6 +62,39 @@ def main() -> None:
     except UserError as error:
         err.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
         sys.exit(2)
+
+
+@app.callback()
+def time_bounds(
+    earliest: Annotated[
+        datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"],
+            help="Quarantine facts dated before this (UTC; default 2016-01-01, see docs/data-contract.md).",
+        ),
+    ] = None,
+    max_future_skew: Annotated[
+        str | None,
+        typer.Option(help="Quarantine facts dated later than now plus this, such as 1d or 6h (default 1d)."),
+    ] = None,
+) -> None:
+    """The contract's time bounds, for every command that reads data (they come before it)."""
+    given = {
+        "earliest": earliest,
+        "max_future_skew": _span(max_future_skew, "--max-future-skew") if max_future_skew else None,
+    }
+    try:
+        _TIME_BOUNDS.set(TimeBounds(**{name: value for name, value in given.items() if value is not None}))
+    except ValidationError as error:
+        raise _config_error(error) from None
+
+
+# set by the root command for the one command it runs; every read of a data folder validates with it
+_TIME_BOUNDS: ContextVar[TimeBounds | None] = ContextVar("time_bounds", default=None)
+
+
+def _bounds() -> TimeBounds:
+    return _TIME_BOUNDS.get() or TimeBounds()
 
 
 def _config_error(error: ValidationError) -> UserError:
@@ -151,7 +187,7 @@ def validate(
     target = quarantine or default_quarantine(data)
     refuse_inside_inputs(target, "--quarantine", [("--data", data)])
     with err.status("reading and validating"):
-        validated = load_marketplace(data)
+        validated = load_marketplace(data, _bounds())
     written = write_quarantine(validated, target)
     if as_json:
         typer.echo(json.dumps(validated.summary_json(), indent=2))
@@ -205,7 +241,7 @@ def _load_for_features(data: Path, definitions: Path | None):
     from creatorscore.features import DEFAULT_DIR, load
 
     with err.status("reading and validating"):
-        validated = load_marketplace(data)
+        validated = load_marketplace(data, _bounds())
     quarantined = sum(s.quarantined for s in validated.summary.values())
     if quarantined:
         err.print(f"{quarantined:,} rows quarantined and left out; `creatorscore validate` lists them")
@@ -238,7 +274,7 @@ def features_build(
         raise UserError("give --as-of or --every, not both")
     refuse_inside_inputs(out, "--out", _inputs(data, definitions))
     tables, defs = _load_for_features(data, definitions)
-    moments = _utc(as_of) if as_of else snapshots.every(tables, _days(every or "7d"))
+    moments = _utc(as_of) if as_of else snapshots.every(tables, _span(every or "7d", "--every", "d").days)
     with err.status(f"computing {len(defs.features)} features at {len(moments)} as-of times"):
         frame = build_training_set(tables, moments, defs, horizon)
     write_table(out, frame)
@@ -259,11 +295,17 @@ def features_build(
     err.print(f"{len(frame):,} rows x {len(defs.features)} features (definitions {defs.version}) -> {out}")
 
 
-def _days(spacing: str) -> int:
-    text = spacing.strip().lower().removesuffix("d")
-    if not text.isdigit() or int(text) < 1:
-        raise UserError(f"--every {spacing!r}: give a number of days such as 7d")
-    return int(text)
+_UNIT_SECONDS = {"d": 86_400, "h": 3_600, "m": 60}
+_UNIT_EXAMPLES = {"d": "7d", "h": "6h", "m": "30m"}
+
+
+def _span(text: str, flag: str, units: str = "dhm") -> timedelta:
+    """'7d', '6h' or '30m' as a timedelta; a malformed one is a one-line error naming its flag."""
+    match = re.fullmatch(r"(\d+)([a-z])", text.strip().lower())
+    if match is None or match[2] not in units:
+        examples = " or ".join(_UNIT_EXAMPLES[unit] for unit in units)
+        raise UserError(f"{flag} {text!r}: give a whole number and a unit, such as {examples}")
+    return timedelta(seconds=int(match[1]) * _UNIT_SECONDS[match[2]])
 
 
 @features_app.command("materialize")
