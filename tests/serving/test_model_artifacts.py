@@ -5,9 +5,7 @@ outage does; with no good kept copy, `serve` and `score` refuse in one line."""
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import subprocess
-from pathlib import Path
 
 import httpx
 import pytest
@@ -15,48 +13,16 @@ import pytest
 from tests.cli.test_main import _one_line_error, run
 from tests.servers import free_port, running
 from tests.serving.conftest import serve_command, service_env
+from tests.training.copies import copy_store, cut_in_half, logged_model_file
 
 pytestmark = pytest.mark.xdist_group("serving")
-
-# where a SQLite MLflow store records the absolute locations of its artifacts
-ARTIFACT_COLUMNS = {
-    "experiments": "artifact_location",
-    "runs": "artifact_uri",
-    "logged_models": "artifact_location",
-    "model_versions": "storage_location",
-}
-
-
-def copy_store(uri: str, folder: Path) -> str:
-    """A copy of a SQLite MLflow store and its artifacts whose records point at the copy."""
-    source = Path(uri.removeprefix("sqlite:///")).parent
-    shutil.copytree(source, folder)
-    with sqlite3.connect(folder / "mlflow.db") as database:
-        for table, column in ARTIFACT_COLUMNS.items():
-            database.execute(
-                f"UPDATE {table} SET {column} = replace({column}, ?, ?)", (f"{source}/", f"{folder}/")
-            )
-    return f"sqlite:///{folder}/mlflow.db"
-
-
-def cut_in_half(path: Path) -> None:
-    """Truncate a LightGBM model text inside its trees (the header is far shorter than half)."""
-    raw = path.read_bytes()
-    path.write_bytes(raw[: len(raw) // 2])
-    assert b"Tree=" in raw[: len(raw) // 2] and b"end of trees" not in raw[: len(raw) // 2]
 
 
 @pytest.fixture(scope="module")
 def corrupt_store(tmp_path_factory, champion_store) -> str:
     """The session's champions copied, with abuse_risk's logged model.lgb cut inside its trees."""
-    from creatorscore.training.registry import CHAMPION, client
-
     uri = copy_store(champion_store, tmp_path_factory.mktemp("corrupt") / "store")
-    registry = client(uri)
-    champion = registry.get_model_version_by_alias("abuse_risk", CHAMPION)
-    logged_model = champion.model_id or champion.source.removeprefix("models:/")
-    location = registry.get_logged_model(logged_model).artifact_location
-    cut_in_half(Path(location.removeprefix("file://")) / "model.lgb")
+    cut_in_half(logged_model_file(uri, "abuse_risk"))
     return uri
 
 
