@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import lightgbm as lgb
 import numpy as np
@@ -89,20 +90,10 @@ def store_lock(uri: str, wait_seconds: float = 60) -> Iterator[None]:
     """Hold an inter-process lock on a SQLite store (a `.lock` file beside the database).
 
     Serialises what SQLite transactions alone do not: a new store's schema set-up, creating an
-    experiment, and promotion's read-compare-set of the alias. A server is its own arbiter, so
-    other URIs take no lock; so does a store on a read-only disk, where nothing can be set up or
-    written. The lock dies with its process: a killed command never leaves it held."""
-    if not uri.startswith(SQLITE):
-        yield
-        return
-    path = Path(uri.removeprefix(SQLITE).partition("?")[0] + ".lock")
-    try:
-        handle = path.open("a")
-    except FileNotFoundError:
-        raise UserError(
-            f"no folder {path.parent} for the MLflow store {uri}: create it or give another --tracking-uri"
-        ) from None
-    except OSError:
+    experiment, and promotion's read-compare-set of the alias. The lock dies with its process:
+    a killed command never leaves it held."""
+    handle = _lock_file(uri)
+    if handle is None:
         yield
         return
     with handle:
@@ -115,10 +106,26 @@ def store_lock(uri: str, wait_seconds: float = 60) -> Iterator[None]:
                 if time.monotonic() > deadline:
                     raise UserError(
                         f"the MLflow store {uri} has been locked by another creatorscore command for "
-                        f"{wait_seconds:g} s ({path}); wait for it to finish and try again"
+                        f"{wait_seconds:g} s ({handle.name}); wait for it to finish and try again"
                     ) from None
                 time.sleep(0.05)
         yield
+
+
+def _lock_file(uri: str) -> IO[str] | None:
+    """The open lock file of a SQLite store; None for a server, which is its own arbiter, and for
+    a store on a read-only disk, where nothing can be set up or written."""
+    if not uri.startswith(SQLITE):
+        return None
+    path = Path(uri.removeprefix(SQLITE).partition("?")[0] + ".lock")
+    try:
+        return path.open("a")
+    except FileNotFoundError:
+        raise UserError(
+            f"no folder {path.parent} for the MLflow store {uri}: create it or give another --tracking-uri"
+        ) from None
+    except OSError:
+        return None
 
 
 def registry_error(error: Exception, uri: str) -> UserError:
