@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 from pathlib import Path
 
 import mlflow
@@ -12,8 +14,9 @@ import pytest
 from creatorscore.errors import UserError
 from creatorscore.training.pipeline import train_model
 from creatorscore.training.promote import promote
-from creatorscore.training.registry import load_champion, load_model
+from creatorscore.training.registry import BUNDLE, CHECKSUM, load_champion, load_model
 from creatorscore.training.tracking import content_digest
+from tests.training.copies import copy_store, cut_in_half, logged_model_file
 
 
 @pytest.fixture(scope="module")
@@ -89,3 +92,32 @@ def test_serving_bundle_needs_no_assumptions(store):
     )
     bundle = json.loads(Path(path).read_text())
     assert bundle["calibrator"]["method"] == "platt" and bundle["feature_names"] == trained.backtest.features
+
+
+def _bundle_file(uri: str, run_id: str) -> Path:
+    return Path(mlflow.MlflowClient(uri).get_run(run_id).info.artifact_uri.removeprefix("file://")) / BUNDLE
+
+
+def test_the_bundle_records_the_checksum_of_the_logged_model_file(store):
+    uri, trained, config = store
+    bundle = json.loads(_bundle_file(uri, trained.run.run_id).read_text())
+    model_file = logged_model_file(uri, config.name, trained.run.version)
+    assert bundle[CHECKSUM] == hashlib.sha256(model_file.read_bytes()).hexdigest()
+
+
+def test_a_model_logged_before_checksums_loads_unverified_unless_cut_short(
+    store, training_frame, tmp_path, caplog
+):
+    uri, trained, config = copy_store(store[0], tmp_path / "store"), store[1], store[2]
+    bundle_file = _bundle_file(uri, trained.run.run_id)
+    bundle = json.loads(bundle_file.read_text())
+    del bundle[CHECKSUM]
+    bundle_file.write_text(json.dumps(bundle))
+    with caplog.at_level(logging.WARNING):
+        legacy = load_model(config.name, trained.run.version, uri)
+    assert "no recorded checksum" in caplog.text and "loaded unverified" in caplog.text
+    rows = training_frame.tail(50)
+    np.testing.assert_allclose(legacy.predict(rows), trained.backtest.predict(rows), rtol=1e-9)
+    cut_in_half(logged_model_file(uri, config.name, trained.run.version))
+    with pytest.raises(UserError, match="is cut short"):
+        load_model(config.name, trained.run.version, uri)

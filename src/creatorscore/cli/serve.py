@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from creatorscore.errors import UserError
+from creatorscore.redact import redact, redact_uri
 from creatorscore.serving.access import HASHED, ApiKeys, Role, digest
 from creatorscore.serving.scoring_service import DEFAULT_STORE, STORE_VARIABLE
 from creatorscore.training.registry import tracking_uri
@@ -51,7 +52,7 @@ def serve(
     models = ", ".join(f"{m.name} v{m.version}" for m in loaded.models.values())
     if loaded.problem:
         err.print(
-            f"[bold yellow]registry unavailable[/] ({escape(loaded.problem)}); serving kept copies",
+            f"[bold yellow]registry unavailable[/] ({escape(redact(loaded.problem))}); serving kept copies",
             highlight=False,
             soft_wrap=True,
         )
@@ -72,7 +73,7 @@ def serve(
         str(SERVING_DIR),
     ]
     where = f"http://{host}:{port} (OpenAPI: /docs.json, readiness: /readyz)"
-    err.print(f"serving {store} on {where}", highlight=False, soft_wrap=True)
+    err.print(f"serving {redact_uri(store)} on {where}", highlight=False, soft_wrap=True)
     os.execve(sys.executable, [*command, "--host", host, "--port", str(port)], env)
 
 

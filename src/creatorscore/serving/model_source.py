@@ -2,9 +2,10 @@
 
 At start-up the champions are loaded from the registry and each is kept in the BentoML model
 store (`BENTOML_HOME`). When the registry cannot be reached, or has no champion, the service
-starts from the kept copies and says so in /readyz; with neither it refuses to start and
-says why. A kept copy is the registry's model byte for byte (booster text plus the serving
-bundle), so its scores are the registry model's scores.
+starts from the kept copies and says so in /readyz, as it does when the registry's model file
+fails its checksum; with neither it refuses to start and says why. A kept copy is the
+registry's model byte for byte (booster text plus the serving bundle, with the booster's
+checksum), so its scores are the registry model's scores.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from creatorscore.errors import UserError
+from creatorscore.redact import redact
 from creatorscore.scoring.batch import SCORES
 from creatorscore.training.registry import (
     RegisteredModel,
@@ -33,7 +35,7 @@ KEPT_PREFIX = "creatorscore-"  # BentoML model names: creatorscore-abuse_risk, c
 class LoadedModels:
     models: dict[str, RegisteredModel]
     source: str  # "registry" or "model store"
-    registry: str  # the tracking URI tried
+    registry: str  # the tracking URI tried, without credentials
     problem: str | None  # why the registry was not used, when it was not
 
 
@@ -49,23 +51,30 @@ def load_models(uri: str | None = None) -> LoadedModels:
         models = {name: load_champion(name, registry) for name in SCORES}
     except Exception as error:  # noqa: BLE001 - any registry failure means: fall back, and say why
         problem = _one_line(error)
-        kept = {name: _kept(name) for name in SCORES}
-        missing = [name for name, model in kept.items() if model is None]
-        if missing:
+        kept, unusable = {}, []
+        for name in SCORES:
+            try:
+                kept[name] = _kept(name)
+            except UserError as kept_error:
+                unusable.append(str(kept_error))
+        if unusable:
             raise UserError(
-                f"cannot load champions from the registry at {registry} ({problem}), and the BentoML "
-                f"model store holds no earlier copy of {', '.join(missing)}: train and promote "
-                f"models (`creatorscore train`, `creatorscore promote`), then start again"
+                f"cannot load champions from the registry at {redact(registry)} ({problem}), and "
+                f"{'; '.join(unusable)}: train and promote models (`creatorscore train`, "
+                f"`creatorscore promote`), then start again"
             ) from None
-        return LoadedModels(kept, "model store", registry, problem)  # type: ignore[arg-type]
+        return LoadedModels(kept, "model store", redact(registry), problem)
     for model in models.values():
         try:
             keep(model)
         except Exception as error:  # noqa: BLE001 - a fallback copy must never stop serving
             logger.warning(
-                "could not keep %s v%s in the BentoML model store: %s", model.name, model.version, error
+                "could not keep %s v%s in the BentoML model store: %s",
+                model.name,
+                model.version,
+                redact(str(error)),
             )
-    return LoadedModels(models, "registry", registry, None)
+    return LoadedModels(models, "registry", redact(registry), None)
 
 
 def keep(model: RegisteredModel) -> None:
@@ -85,17 +94,18 @@ def keep(model: RegisteredModel) -> None:
         save_model_files(model, Path(kept.path))
 
 
-def _kept(name: str) -> RegisteredModel | None:
+def _kept(name: str) -> RegisteredModel:
+    """The copy last kept; UserError when there is none or it fails its checksum."""
     import bentoml
     from bentoml.exceptions import NotFound
 
     try:
         kept = bentoml.models.get(f"{KEPT_PREFIX}{name}:latest".lower())
     except NotFound:
-        return None
+        raise UserError(f"the BentoML model store holds no earlier copy of {name}") from None
     return load_model_files(Path(kept.path))
 
 
 def _one_line(error: Exception) -> str:
-    text = str(error).strip().splitlines()
+    text = redact(str(error)).strip().splitlines()
     return f"{type(error).__name__}: {text[0] if text else ''}"[:300]

@@ -17,7 +17,7 @@ from creatorscore.features import Definitions
 from creatorscore.training.backtest import Backtest, latent_truth, run_backtest
 from creatorscore.training.config import ModelConfig
 from creatorscore.training.metrics import segment_metrics
-from creatorscore.training.registry import load_champion
+from creatorscore.training.registry import load_champion, registry_error, tracking_uri
 from creatorscore.training.tracking import LoggedRun, log_backtest
 
 STALE = "stale-definitions"
@@ -68,10 +68,15 @@ def train_model(
         raise UserError(
             f"the training set lacks columns {missing}; build it with `creatorscore features build`"
         )
+    from mlflow.exceptions import MlflowException
+
     backtest = run_backtest(frame, config, definitions, truth)
     champion = champion_on_test_period(backtest, frame, definitions, truth, uri)
     started = time.perf_counter()
-    run = log_backtest(backtest, frame, training_set_key, definitions.version, source, uri, champion)
+    try:
+        run = log_backtest(backtest, frame, training_set_key, definitions.version, source, uri, champion)
+    except MlflowException as error:
+        raise registry_error(error, tracking_uri(uri)) from None
     seconds = {**backtest.seconds, "mlflow_logging": time.perf_counter() - started}
     version, metrics = champion or (None, {})
     return TrainedModel(backtest, run, version, metrics, seconds)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from creatorscore.errors import UserError
 from creatorscore.training.backtest import MODEL, RULES
 from creatorscore.training.config import Promotion
-from creatorscore.training.registry import CHAMPION, client
+from creatorscore.training.registry import CHAMPION, client, registry_error, store_lock, tracking_uri
 
 
 @dataclass(frozen=True)
@@ -67,13 +67,51 @@ def _segment_metrics(run_metrics: dict[str, float], scorer: str) -> dict[str, fl
 
 
 def promote(name: str, version: str | None, rule: Promotion, uri: str | None = None) -> tuple[str, Decision]:
-    """Move `champion` to the candidate version if it passes the gate; return (version, decision)."""
+    """Move `champion` to the candidate version if it passes the gate; return (version, decision).
+
+    Of simultaneous promotions exactly one may say it won. On a SQLite store the gate's
+    read-compare-set runs under the store's lock, so the second reads the first's champion and
+    is judged against it. A server offers no compare-and-set: the alias is read back after it
+    is set, and the decision reports the version the alias holds then."""
     from mlflow.exceptions import MlflowException
 
-    mlflow_client = client(uri)
+    resolved = tracking_uri(uri)
+    mlflow_client = client(resolved)
+    try:
+        with store_lock(resolved):
+            chosen, decision = _gate(mlflow_client, name, version, rule)
+            if not decision.promote:
+                return chosen, decision
+            mlflow_client.set_registered_model_alias(name, CHAMPION, chosen)
+            holder = _champion(mlflow_client, name)
+    except MlflowException as error:
+        raise registry_error(error, resolved) from None
+    if holder is None or str(holder.version) != chosen:
+        now = f"v{holder.version}" if holder is not None else "no version"
+        return chosen, Decision(False, f"a simultaneous promotion won: the champion is {now}")
+    return chosen, decision
+
+
+def _champion(mlflow_client, name: str):
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return mlflow_client.get_model_version_by_alias(name, CHAMPION)
+    except MlflowException as error:
+        if error.error_code not in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
+            raise
+        return None
+
+
+def _gate(mlflow_client, name: str, version: str | None, rule: Promotion) -> tuple[str, Decision]:
+    """The candidate version and whether it beats the current champion (or the rules)."""
+    from mlflow.exceptions import MlflowException
+
     try:
         versions = mlflow_client.search_model_versions(f"name = '{name}'")
-    except MlflowException:
+    except MlflowException as error:
+        if error.error_code not in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
+            raise
         versions = []
     if not versions:
         raise UserError(f"no registered {name} model; run `creatorscore train --model {name}` first")
@@ -85,24 +123,19 @@ def promote(name: str, version: str | None, rule: Promotion, uri: str | None = N
         )
     candidate_run = mlflow_client.get_run(matches[0].run_id)
     metrics, tags = candidate_run.data.metrics, candidate_run.data.tags
-    try:
-        champion = mlflow_client.get_model_version_by_alias(name, CHAMPION)
-    except MlflowException:
-        champion = None
+    champion = _champion(mlflow_client, name)
     if champion is not None and str(champion.version) == str(chosen):
         return chosen, Decision(False, f"{name} v{chosen} is already the champion")
     compared = tags.get("compared_champion_version", "none")
     if champion is None or compared == "stale-definitions":
         incumbent, label = _segment_metrics(metrics, RULES), "rule baseline"
     elif compared != str(champion.version):
+        against = "the rules (there was no champion)" if compared == "none" else f"champion v{compared}"
         return chosen, Decision(
             False,
-            f"v{chosen} was evaluated against champion {compared}, but the champion is now "
-            f"v{champion.version}; train again so both are compared on the same test period",
+            f"v{chosen} was evaluated against {against}, but v{champion.version} has become champion "
+            f"since; train again so both are compared on the same test period",
         )
     else:
         incumbent, label = _segment_metrics(metrics, "champion"), f"champion v{champion.version}"
-    decision = decide(_segment_metrics(metrics, MODEL), incumbent, label, rule)
-    if decision.promote:
-        mlflow_client.set_registered_model_alias(name, CHAMPION, chosen)
-    return chosen, decision
+    return chosen, decide(_segment_metrics(metrics, MODEL), incumbent, label, rule)

@@ -3,7 +3,8 @@
 The run holds the config, parameters, training-set dataset and fingerprint, git commit,
 feature-definitions version, every metric of the model and its baselines, plots, and the
 LightGBM model with its signature, registered under the model's name. `serving.json` next to
-it carries what a consumer needs besides the booster (features, calibrator, definitions).
+it carries what a consumer needs besides the booster (features, calibrator, definitions) and
+the booster file's SHA-256, checked before LightGBM reads it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 import subprocess
+import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +23,15 @@ import pandas as pd
 from creatorscore.training import plots
 from creatorscore.training.backtest import MODEL, Backtest
 from creatorscore.training.metrics import HEADLINE
-from creatorscore.training.registry import BUNDLE, tracking_uri
+from creatorscore.training.registry import (
+    BUNDLE,
+    CHECKSUM,
+    MODEL_FILE,
+    checksum,
+    client,
+    store_lock,
+    tracking_uri,
+)
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -106,7 +116,37 @@ def serving_bundle(backtest: Backtest, definitions_version: str) -> dict:
         "best_iteration": int(backtest.booster.best_iteration or backtest.booster.current_iteration()),
         "horizon_days": backtest.config.split.horizon_days,
         "test_period": [str(moment) for moment in backtest.plan.test_period],
+        CHECKSUM: model_file_checksum(backtest.booster),
     }
+
+
+def model_file_checksum(booster: lightgbm.Booster) -> str:
+    """The SHA-256 of the model file `mlflow.lightgbm.log_model` writes, made by the same call
+    (`Booster.save_model`), so loaders can check every byte before LightGBM parses one."""
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / MODEL_FILE
+        booster.save_model(path)
+        return checksum(path.read_bytes())
+
+
+def experiment_id(uri: str, name: str) -> str:
+    """The experiment's id, creating it if need be; two commands creating it at once both get it.
+
+    A SQLite store is locked while it is looked up and created; a server may still answer
+    "already exists" to the slower of two, which then reads the winner's."""
+    from mlflow.exceptions import MlflowException
+
+    mlflow_client = client(uri)
+    with store_lock(uri):
+        found = mlflow_client.get_experiment_by_name(name)
+        if found is not None:
+            return found.experiment_id
+        try:
+            return mlflow_client.create_experiment(name, artifact_location=artifact_location(uri))
+        except MlflowException as error:
+            if error.error_code != "RESOURCE_ALREADY_EXISTS":
+                raise
+            return mlflow_client.get_experiment_by_name(name).experiment_id
 
 
 def log_backtest(
@@ -130,12 +170,11 @@ def log_backtest(
 
     config = backtest.config
     resolved = tracking_uri(uri)
+    experiment = f"creatorscore-{config.name}"
+    found = experiment_id(resolved, experiment)  # first: it also sets up a new store, under its lock
     mlflow.set_tracking_uri(resolved)
     mlflow.set_registry_uri(resolved)
-    experiment = f"creatorscore-{config.name}"
-    if mlflow.get_experiment_by_name(experiment) is None:
-        mlflow.create_experiment(experiment, artifact_location=artifact_location(resolved))
-    mlflow.set_experiment(experiment)
+    mlflow.set_experiment(experiment_id=found)
     plan = backtest.plan
     with mlflow.start_run(run_name=f"{config.name}-{training_set_key[:8]}") as run:
         mlflow.set_tags({
