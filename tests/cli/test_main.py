@@ -104,3 +104,16 @@ def test_simulate_refuses_a_file_as_output_folder(tmp_path):
     target.write_text("keep me")
     _one_line_error(run("simulate", "--out", str(target), "--creators", "20", "--days", "30"), str(target))
     assert target.read_text() == "keep me"
+
+
+def test_time_bounds_given_to_the_command_decide_what_is_quarantined(clean_market_dir, tmp_path):
+    first_day = pd.read_parquet(clean_market_dir / "live_sessions.parquet")["started_at"].min().date()
+    later = first_day + pd.Timedelta(days=20)
+    result = run("--earliest", str(later), "validate", "--data", str(clean_market_dir), "--json",
+                 "--quarantine", str(tmp_path))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["tables"]["live_sessions"]["reasons"]["implausible_time"] > 0
+    _one_line_error(run("--max-future-skew", "2 weeks", "validate", "--data", str(clean_market_dir)),
+                    "--max-future-skew", "such as 7d or 6h or 30m")  # fmt: skip
+    _one_line_error(run("--max-future-skew", "90d", "validate", "--data", str(clean_market_dir)),
+                    "--max-future-skew", "30 days")  # fmt: skip

@@ -36,14 +36,22 @@ def serve(
             help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI, else sqlite:///mlflow.db).",
         ),
     ] = None,
+    max_body_bytes_: Annotated[
+        int | None,
+        typer.Option(
+            "--max-body-bytes",
+            min=1,
+            help="Largest request body taken (default: $CREATORSCORE_MAX_BODY_BYTES, else 1 MB).",
+        ),
+    ] = None,
 ) -> None:
     """Serve both champion models over HTTP (BentoML); keys from $CREATORSCORE_API_KEYS[_FILE]."""
     from creatorscore.features.store import open_store
-    from creatorscore.serving.limits import max_body_bytes
+    from creatorscore.serving.limits import MAX_BODY_VARIABLE, max_body_bytes
     from creatorscore.serving.model_source import load_models
 
     ApiKeys.from_environment()  # a missing or malformed key list fails here, in one line
-    max_body_bytes()  # and so does a malformed body cap
+    body_cap = max_body_bytes_ or max_body_bytes()  # and so does a malformed body cap
     store = _absolute(store)
     open_store(store).metadata()
     if not (SERVING_DIR / "service.py").is_file():
@@ -61,6 +69,7 @@ def serve(
         **os.environ,
         STORE_VARIABLE: store,
         "CREATORSCORE_WORKERS": str(workers),
+        MAX_BODY_VARIABLE: str(body_cap),
         "MLFLOW_TRACKING_URI": _absolute(tracking_uri(tracking_uri_)),
     }
     command = [

@@ -10,12 +10,13 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import pandas as pd
 
 from creatorscore.features.definitions import Definitions
 from creatorscore.features.store import open_store
+from creatorscore.redact import redact_uri
 from creatorscore.serving.access import ApiKeys
 from creatorscore.serving.model_source import LoadedModels, load_models
 from creatorscore.serving.online import OnlineScorer
@@ -81,7 +82,7 @@ class ScoringService:
         """
         scored, loaded = self.scorer.scored, self.loaded
         store_problem = self.scorer.problem
-        store = {"uri": _without_credentials(self.store_uri)}
+        store = {"uri": redact_uri(self.store_uri)}
         if scored is not None:
             store.update(
                 as_of=scored.meta.as_of.isoformat(),
@@ -92,7 +93,7 @@ class ScoringService:
             "ready": scored is not None,
             "degraded": bool(store_problem or loaded.problem),
             "model_source": loaded.source,
-            "registry": _without_credentials(loaded.registry),
+            "registry": redact_uri(loaded.registry),
             "registry_problem": loaded.problem,
             "models": {
                 name: {"version": model.version, "run_id": model.run_id}
@@ -129,12 +130,3 @@ def _public_location(location: str) -> str:
     if parts.netloc:
         return f"{parts.scheme}://{parts.hostname}"
     return PurePosixPath(parts.path).name or location
-
-
-def _without_credentials(uri: str) -> str:
-    parts = urlsplit(uri)
-    if parts.username is None and parts.password is None:
-        return uri
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit(parts._replace(netloc=netloc))
