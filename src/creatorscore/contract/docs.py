@@ -18,8 +18,9 @@ ISO 8601 text. Columns beyond those listed are welcome and passed through untouc
 
 `creatorscore validate --data DIR` checks every table. A missing required table or column,
 or a column whose type can never hold the values it should, stops with exit code 2 and a
-message naming it. Bad **rows** never stop the run: each goes to `DIR-quarantine/<table>.parquet`
-beside the data folder (never into it: inputs are read-only) as it was read, with its position in the file (`_source_row`), the first check it failed
+message naming it. Bad **rows** never stop the run: each goes to
+`DIR-quarantine/<table>.parquet` beside the data folder (never into it: inputs are read-only)
+as it was read, with its position in the file (`_source_row`), the first check it failed
 (`_reason`, `_column`) and every check it failed (`_details`). The summary counts each row
 once, so that for every table `read = accepted + quarantined`. Every later command reads
 data through the same loader and sees only accepted rows.
