@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -22,7 +21,7 @@ import httpx
 import pandas as pd
 import pytest
 
-from creatorscore.cli.serve import SERVING_DIR
+from creatorscore.cli.serve import bentoml_serve
 from creatorscore.features.store import open_store
 from tests.features.locking import held_exclusively
 from tests.servers import free_port, running
@@ -58,16 +57,7 @@ def late_store(tmp_path_factory, champion_store, online_store, keys_file) -> Lat
     env = service_env(
         keys_file, folder / "bentoml", CREATORSCORE_STORE=service.store, MLFLOW_TRACKING_URI=champion_store
     )
-    command = [
-        sys.executable,
-        "-m",
-        "bentoml",
-        "serve",
-        "service:CreatorScore",
-        "--working-dir",
-        str(SERVING_DIR),
-    ]
-    command += ["--host", "127.0.0.1", "--port", str(port)]
+    command = bentoml_serve("127.0.0.1", port)  # as `serve` runs it, without its checks first
     with (
         running(command, f"{service.url}/livez", service.log, env=env, timeout=180),
         service.client(None) as anyone,

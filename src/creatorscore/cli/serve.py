@@ -72,18 +72,15 @@ def serve(
         MAX_BODY_VARIABLE: str(body_cap),
         "MLFLOW_TRACKING_URI": _absolute(tracking_uri(tracking_uri_)),
     }
-    command = [
-        sys.executable,
-        "-m",
-        "bentoml",
-        "serve",
-        "service:CreatorScore",
-        "--working-dir",
-        str(SERVING_DIR),
-    ]
     where = f"http://{host}:{port} (OpenAPI: /docs.json, readiness: /readyz)"
     err.print(f"serving {redact_uri(store)} on {where}", highlight=False, soft_wrap=True)
-    os.execve(sys.executable, [*command, "--host", host, "--port", str(port)], env)
+    os.execve(sys.executable, bentoml_serve(host, port), env)
+
+
+def bentoml_serve(host: str, port: int) -> list[str]:
+    """The BentoML command `serve` becomes once it has checked keys, store and models."""
+    service = ["service:CreatorScore", "--working-dir", str(SERVING_DIR)]
+    return [sys.executable, "-m", "bentoml", "serve", *service, "--host", host, "--port", str(port)]
 
 
 def api_key(role: Annotated[Role, typer.Option(help="What the key may call.")]) -> None:
