@@ -414,6 +414,10 @@ def train(
     wide = Console()  # pipes default to 80 columns, too few for a column per scorer
     wide.width = max(wide.width, 130)
     wide.print(_metrics_table(trained))
+    if trained.backtest.plan.adapted:
+        err.print(
+            f"split adapted to the history: {trained.backtest.plan.adapted}", highlight=False, soft_wrap=True
+        )
     run = trained.run
     err.print(
         f"{model} v{run.version} registered (run {run.run_id}, experiment {run.experiment}); "

@@ -7,6 +7,9 @@ import pandas as pd
 from creatorscore.contract.schema import TABLES, Kind
 from creatorscore.errors import UserError
 
+# Days of history before the first snapshot, so the 28-day feature windows start full.
+WARMUP_DAYS = 28
+
 
 def last_fact_at(tables: dict[str, pd.DataFrame]) -> pd.Timestamp:
     """The latest timestamp anywhere in the data: nothing after it is known.
@@ -46,7 +49,9 @@ def default_as_of(tables: dict[str, pd.DataFrame]) -> pd.Timestamp:
     return last_fact_at(tables).floor("D") + pd.Timedelta(days=1)
 
 
-def every(tables: dict[str, pd.DataFrame], step_days: int, warmup_days: int = 28) -> list[pd.Timestamp]:
+def every(
+    tables: dict[str, pd.DataFrame], step_days: int, warmup_days: int = WARMUP_DAYS
+) -> list[pd.Timestamp]:
     """As-of times every `step_days` days, from `warmup_days` after history starts up to the
     default as-of; the last snapshots have labels only where their horizon is observed."""
     if step_days < 1:

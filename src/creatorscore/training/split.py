@@ -8,12 +8,14 @@ the validation period that early stopping, calibration and tuning rely on.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
 from creatorscore.errors import UserError
+from creatorscore.features.snapshots import WARMUP_DAYS
 from creatorscore.training.config import TimeSplit
 
 
@@ -25,6 +27,8 @@ class SplitPlan:
     validation: tuple[pd.Timestamp, ...]
     test: tuple[pd.Timestamp, ...]
     horizon: pd.Timedelta
+    # None when the configured periods fit; else what was shortened and why, for the run's record
+    adapted: str | None = None
 
     @property
     def test_period(self) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -38,25 +42,71 @@ class SplitPlan:
         return as_of.map(names)
 
 
+def minimum_history_days(split: TimeSplit) -> int:
+    """Days of history the smallest purged split needs: one snapshot per period.
+
+    The warm-up comes before the first (training) snapshot; the validation snapshot follows it
+    by one snapshot step, or by the horizon rounded up to whole steps when training labels are
+    purged from validation; the test snapshot follows validation by the horizon rounded up to
+    whole steps; and the test label window must be observed to its end.
+    """
+    step, horizon = split.snapshot_every_days, split.horizon_days
+    steps_past_horizon = math.ceil(horizon / step)
+    steps_to_validation = steps_past_horizon if split.purge_validation else 1
+    return WARMUP_DAYS + step * (steps_to_validation + steps_past_horizon) + horizon
+
+
 def plan_split(labelled_as_of: Sequence[pd.Timestamp], split: TimeSplit) -> SplitPlan:
-    """Assign labelled snapshots to periods so no label window reaches into a later period."""
+    """Assign labelled snapshots to periods so no label window reaches into a later period.
+
+    The test period is the latest labelled snapshots, validation the latest ones whose label
+    windows end by the test period, training the earlier ones (purged from validation too when
+    `purge_validation`). When the configured sizes leave a period empty, as on a few months of
+    history, test and validation shrink together, one snapshot at a time (each capped at its
+    configured size), to the largest sizes that leave every period at least one snapshot; the
+    purge is never relaxed. The plan's `adapted` says what was shortened. Below
+    `minimum_history_days` not even one snapshot per period fits, and the refusal names both
+    the minimum and the history the labelled snapshots cover.
+    """
     moments = sorted(set(labelled_as_of))
     horizon = pd.Timedelta(days=split.horizon_days)
-    if len(moments) < split.test_snapshots + 2:
-        raise UserError(
-            f"only {len(moments)} labelled snapshots; the split needs {split.test_snapshots} for test "
-            "and at least one each for validation and training (simulate more days or snapshot more often)"
-        )
-    test = moments[-split.test_snapshots :]
-    before_test = [m for m in moments if m + horizon <= test[0]]
-    validation = before_test[-split.validation_snapshots :]
-    if not validation:
-        raise UserError(f"no snapshot's {split.horizon_days}-day label window ends before the test period")
-    train_end = validation[0] if split.purge_validation else test[0]
+    configured = (split.test_snapshots, split.validation_snapshots)
+    for size in range(max(configured), 0, -1):
+        test_size, validation_size = min(configured[0], size), min(configured[1], size)
+        periods = _periods(moments, test_size, validation_size, horizon, split.purge_validation)
+        if periods:
+            adapted = None
+            if (test_size, validation_size) != configured:
+                adapted = (
+                    f"test {test_size} of {configured[0]} snapshots, validation {validation_size} of "
+                    f"{configured[1]}: the history is too short for the configured periods "
+                    "with the purge kept"
+                )
+            return SplitPlan(*periods, horizon, adapted)
+    raise UserError(_too_short(moments, split))
+
+
+def _periods(
+    moments: list[pd.Timestamp], test_size: int, validation_size: int, horizon: pd.Timedelta, purge: bool
+) -> tuple[tuple[pd.Timestamp, ...], ...] | None:
+    """(train, validation, test) with exactly the given test and validation sizes, or None."""
+    if len(moments) < test_size + 2:
+        return None
+    test = moments[-test_size:]
+    validation = [m for m in moments if m + horizon <= test[0]][-validation_size:]
+    if len(validation) < validation_size:
+        return None
+    train_end = validation[0] if purge else test[0]
     train = [m for m in moments if m < validation[0] and m + horizon <= train_end]
-    if not train:
-        raise UserError(
-            "no training snapshot is left after purging label windows that reach the validation period; "
-            "use fewer validation snapshots or a longer history"
-        )
-    return SplitPlan(tuple(train), tuple(validation), tuple(test), horizon)
+    return (tuple(train), tuple(validation), tuple(test)) if train else None
+
+
+def _too_short(moments: list[pd.Timestamp], split: TimeSplit) -> str:
+    """One line: the minimum history, and the history that the labelled snapshots cover."""
+    covered = WARMUP_DAYS + (moments[-1] - moments[0]).days + split.horizon_days if moments else 0
+    return (
+        f"the time split needs at least {minimum_history_days(split)} days of history "
+        f"({WARMUP_DAYS}-day warm-up, snapshots every {split.snapshot_every_days} days, "
+        f"{split.horizon_days}-day horizon, purged periods); the labelled snapshots cover {covered} days "
+        "(simulate or collect more days, or snapshot more often)"
+    )

@@ -182,6 +182,7 @@ def log_backtest(
             "definitions_version": definitions_version,
             "training_set_key": training_set_key,
             "compared_champion_version": champion[0] if champion else "none",
+            "split_adapted": plan.adapted or "no",
         })  # fmt: skip
         mlflow.log_dict(config.model_dump(mode="json"), "config.yaml")
         mlflow.log_params({
