@@ -1,10 +1,12 @@
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from creatorscore.explain import TIERS, Tier, TierThresholds, market_percentiles, risk_tiers
+from creatorscore.explain.tiers import share_at_most, sorted_by_market
 
 probability = st.floats(0, 1, allow_nan=False)
 
@@ -44,3 +46,34 @@ def test_thresholds_must_increase_and_typos_fail():
 def test_market_percentiles_rank_within_each_market():
     pct = market_percentiles(np.array([0.1, 0.9, 0.5, 0.2]), np.array(["ID", "ID", "VN", "VN"]))
     np.testing.assert_allclose(pct, [0.5, 1.0, 1.0, 0.5])
+
+
+def test_tied_scores_share_the_highest_of_their_ranks():
+    pct = market_percentiles(np.array([0.3, 0.3, 0.1, 0.3]), np.array(["ID"] * 4))
+    np.testing.assert_array_equal(pct, [1.0, 1.0, 0.25, 1.0])
+
+
+# few distinct values, so most draws hold ties within a market
+tied_scores = st.lists(
+    st.tuples(st.sampled_from(["ID", "VN", "TH"]), st.sampled_from([0.0, 0.01, 0.25, 0.5, 0.5000001, 1.0])),
+    min_size=1,
+    max_size=40,
+)
+
+
+@given(tied_scores)
+def test_batch_and_online_percentiles_agree_and_ties_share_one(rows):
+    market = np.array([m for m, _ in rows])
+    score = np.array([s for _, s in rows])
+    batch = market_percentiles(score, market)
+    by_market = sorted_by_market(score, market)
+    # the service places one value at a time against the market as stored
+    online = np.array([share_at_most(by_market[m], [s])[0] for m, s in rows])
+    np.testing.assert_array_equal(batch, online)
+    assert ((batch > 0) & (batch <= 1)).all()
+    frame = pd.DataFrame({"market": market, "score": score, "pct": batch})
+    assert (frame.groupby(["market", "score"])["pct"].nunique() == 1).all()
+    top = frame["score"] == frame.groupby("market")["score"].transform("max")
+    assert (frame.loc[top, "pct"] == 1.0).all()
+    reference = frame.groupby("market")["score"].rank(pct=True, method="max")
+    np.testing.assert_array_equal(batch, reference.to_numpy())

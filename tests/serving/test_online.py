@@ -12,7 +12,7 @@ import pytest
 from creatorscore.errors import UserError
 from creatorscore.features.store import open_store
 from creatorscore.scoring.batch import score_creators
-from creatorscore.serving.online import OnlineScorer
+from creatorscore.serving.online import SCORE_FIELDS, OnlineScorer
 from creatorscore.training.registry import load_champion
 from tests.features.locking import held_exclusively
 
@@ -61,8 +61,25 @@ def test_lookups_equal_batch_scores_of_the_whole_store(store_uri, scorer_of, cha
     batch = score_creators(open_store(store_uri).read_all(), *champions).set_index("creator_id")
     ids = batch.index[::7].tolist()
     items = pd.DataFrame([item.model_dump() for item in scorer.score(ids)]).set_index("creator_id")
-    columns = ["abuse_risk", "abuse_risk_market_pct", "content_quality", "content_quality_market_pct"]
-    pd.testing.assert_frame_equal(items[columns], batch.loc[ids, columns], check_exact=True)
+    columns = list(SCORE_FIELDS[1:])
+    pd.testing.assert_frame_equal(
+        items[columns], batch.loc[ids, columns], check_exact=True, check_dtype=False
+    )
+
+
+def test_what_if_rows_of_stored_vectors_get_the_batch_percentiles_and_tier_ties_included(
+    store_uri, scorer_of, champions, definitions
+):
+    scorer = scorer_of(store_uri)
+    vectors = open_store(store_uri).read_all()
+    batch = score_creators(vectors, *champions)
+    tied = batch[batch.duplicated(["market", "abuse_risk"], keep=False)].index[:10]
+    rows = vectors.loc[[*tied, *batch.index[::97]]]
+    assert len(tied) > 1  # ties within a market are where two percentile rules part
+    items = pd.DataFrame(scorer.score_rows(rows[["market", "category", *definitions.names]]))
+    columns = list(SCORE_FIELDS[1:])
+    expected = batch.loc[rows.index, columns].reset_index(drop=True)
+    pd.testing.assert_frame_equal(items[columns], expected, check_exact=True, check_dtype=False)
 
 
 def test_explaining_only_unknown_ids_answers_each_as_unknown(store_uri, scorer_of):

@@ -57,12 +57,35 @@ def risk_tiers(probability: np.ndarray, thresholds: TierThresholds = DEFAULT_THR
     return [TIERS[i] for i in np.searchsorted(cuts, p, side="right")]
 
 
-def market_percentiles(score: np.ndarray, market: np.ndarray) -> np.ndarray:
-    """Each score's percentile (0-1, 1 = highest) among creators of its market in the same batch:
-    the share scoring at most it, as the service's what-if rows are placed, so ties at the top are 1."""
-    return (
-        pd.Series(np.asarray(score, dtype=np.float64))
-        .groupby(np.asarray(market))
-        .rank(pct=True, method="max")
-        .to_numpy()
+def share_at_most(market_scores: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The percentile of each value within a market: the share of the market's scores at most it.
+
+    `market_scores` must be sorted. Ties share one percentile, the highest of their ranks
+    (pandas' `rank(pct=True, method="max")`), so the market's top score is 1 however many hold
+    it, and every score of the market itself lies in (0, 1]. Batch scoring ranks a batch
+    against itself through this function and the service places what-if rows with it, so both
+    give the same number for the same score.
+    """
+    return np.searchsorted(market_scores, np.asarray(values, dtype=np.float64), side="right") / len(
+        market_scores
     )
+
+
+def sorted_by_market(score: np.ndarray, market: np.ndarray) -> dict[str, np.ndarray]:
+    """Each market's scores, sorted: what `share_at_most` places a value against."""
+    score = np.asarray(score, dtype=np.float64)
+    return {name: np.sort(score[rows]) for name, rows in _rows_by_market(market).items()}
+
+
+def market_percentiles(score: np.ndarray, market: np.ndarray) -> np.ndarray:
+    """Each score's percentile (0-1, 1 = highest) among creators of its market in the same batch."""
+    score = np.asarray(score, dtype=np.float64)
+    out = np.empty(len(score))
+    for rows in _rows_by_market(market).values():
+        out[rows] = share_at_most(np.sort(score[rows]), score[rows])
+    return out
+
+
+def _rows_by_market(market: np.ndarray) -> dict[str, np.ndarray]:
+    market = np.asarray(market).astype(str)
+    return pd.Series(np.arange(len(market))).groupby(market).indices

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from creatorscore.errors import UserError
-from creatorscore.explain.tiers import market_percentiles
+from creatorscore.explain.tiers import market_percentiles, risk_tiers
 from creatorscore.training.registry import RegisteredModel
 
 SCORES = ("abuse_risk", "content_quality")
@@ -22,11 +23,18 @@ def check_definitions(models: list[RegisteredModel], definitions_version: str) -
             )
 
 
+def risk_tier_values(abuse_risk: np.ndarray) -> list[str]:
+    """The risk tier of each abuse probability as written out: batch files and /score items alike."""
+    return [tier.value for tier in risk_tiers(abuse_risk)]
+
+
 def score_creators(features: pd.DataFrame, abuse: RegisteredModel, quality: RegisteredModel) -> pd.DataFrame:
-    """creator_id, as_of, market, both scores, their percentiles within market and model versions."""
+    """creator_id, as_of, market, both scores, their percentiles within market, the abuse risk
+    tier and model versions: every field of a /score item, so batch and online output agree."""
     scored = features[["creator_id", "as_of", "market"]].copy()
     for model in (abuse, quality):
         scored[model.name] = model.predict(features)
         scored[f"{model.name}_market_pct"] = market_percentiles(scored[model.name], scored["market"])
         scored[f"{model.name}_version"] = model.version
+    scored["risk_tier"] = risk_tier_values(scored[abuse.name].to_numpy())
     return scored.reset_index(drop=True)

@@ -23,12 +23,13 @@ import numpy as np
 import pandas as pd
 from pydantic import TypeAdapter
 
-from creatorscore.explain import PeerIndex, explanations_from, peer_medians, risk_tiers, tree_contributions
+from creatorscore.explain import PeerIndex, explanations_from, peer_medians, tree_contributions
 from creatorscore.explain.contributions import matrix_contributions, model_features
 from creatorscore.explain.explanation import Explanation
+from creatorscore.explain.tiers import share_at_most, sorted_by_market
 from creatorscore.features.definitions import Definitions
 from creatorscore.features.store import OnlineStore, StoreMetadata, StoreUnavailable
-from creatorscore.scoring.batch import check_definitions, score_creators
+from creatorscore.scoring.batch import check_definitions, risk_tier_values, score_creators
 from creatorscore.serving.schemas import CreatorScore, ExplainedCreator, UnknownCreator
 from creatorscore.training.registry import RegisteredModel
 
@@ -41,6 +42,7 @@ SCORE_FIELDS = (
     "market",
     "abuse_risk",
     "abuse_risk_market_pct",
+    "risk_tier",
     "content_quality",
     "content_quality_market_pct",
 )
@@ -155,16 +157,15 @@ class OnlineScorer:
         frame = self.store.read_all()
         check_definitions(list(self.models.values()), meta.definitions_version)
         scored = score_creators(frame, self.models["abuse_risk"], self.models["content_quality"])
-        scored["risk_tier"] = [tier.value for tier in risk_tiers(scored["abuse_risk"].to_numpy())]
         # validated once per generation: a response then serialises ready models, which costs
         # a fifth of validating 500 dictionaries per request
-        records = scored[[*SCORE_FIELDS, "risk_tier"]].to_dict("records")
+        records = scored[list(SCORE_FIELDS)].to_dict("records")
         as_of = meta.as_of.to_pydatetime()  # a plain datetime serialises faster than a Timestamp
         items = _CREATOR_SCORES.validate_python([{**record, "as_of": as_of} for record in records])
         market_scores = {
-            (name, str(market)): np.sort(group.to_numpy(dtype=np.float64))
+            (name, market): scores
             for name in self.models
-            for market, group in scored.groupby("market", observed=True)[name]
+            for market, scores in sorted_by_market(scored[name], scored["market"]).items()
         }
         peers = {
             name: PeerIndex.build(peer_medians(frame, model.feature_names), model.feature_names)
@@ -219,11 +220,8 @@ class OnlineScorer:
         for name, model in self.models.items():
             values = model.predict(frame)
             out[name] = values
-            out[f"{name}_market_pct"] = [
-                _share_at_most(scored.market_scores.get((name, market)), value)
-                for market, value in zip(out["market"], values, strict=True)
-            ]
-        out["risk_tier"] = [tier.value for tier in risk_tiers(out["abuse_risk"].to_numpy())]
+            out[f"{name}_market_pct"] = _placed_in_market(scored.market_scores, name, out["market"], values)
+        out["risk_tier"] = risk_tier_values(out["abuse_risk"].to_numpy())
         items = out.to_dict("records")
         if explain:
             for item, *explanations in zip(items, *self._explanations(frame, scored, k), strict=True):
@@ -257,10 +255,17 @@ class OnlineScorer:
         return out
 
 
-def _share_at_most(sorted_scores: np.ndarray | None, value: float) -> float | None:
-    if sorted_scores is None or len(sorted_scores) == 0:
-        return None
-    return float(np.searchsorted(sorted_scores, value, side="right") / len(sorted_scores))
+def _placed_in_market(
+    market_scores: dict[tuple[str, str], np.ndarray], name: str, markets: pd.Series, values: np.ndarray
+) -> list[float | None]:
+    """Each value's percentile within its market's stored scores, by the function batch scoring
+    ranks with; None for a market the store does not hold."""
+    return [
+        float(share_at_most(market_scores[(name, market)], [value])[0])
+        if (name, market) in market_scores
+        else None
+        for market, value in zip(markets, values, strict=True)
+    ]
 
 
 _CREATOR_SCORES = TypeAdapter(list[CreatorScore])

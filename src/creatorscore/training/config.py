@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -12,6 +12,15 @@ from creatorscore.yaml_files import read_mapping
 
 DEFAULT_DIR = Path(__file__).resolve().parents[3] / "training"
 MODEL_NAMES = ("abuse_risk", "content_quality")
+
+# Test metrics the gate can compare, named as training/metrics.py logs them: only those where
+# higher is better (brier, ece and rmse are not), since the gate asks the candidate to beat.
+BinaryGateMetric = Literal[
+    "roc_auc", "pr_auc", "recall_at_1pct", "precision_at_1pct", "recall_at_5pct", "precision_at_5pct"
+]
+RegressionGateMetric = Literal["spearman", "ndcg_at_100"]
+GateMetric = Literal[BinaryGateMetric, RegressionGateMetric]
+GATE_METRICS = {"binary": get_args(BinaryGateMetric), "regression": get_args(RegressionGateMetric)}
 
 
 class _Strict(BaseModel):
@@ -79,9 +88,11 @@ class Tuning(_Strict):
 class Promotion(_Strict):
     """What a candidate must show on the test period to take the `champion` alias."""
 
-    metric: str = Field(description="Test metric compared with the champion (higher is better).")
+    metric: GateMetric = Field(description="Test metric compared with the champion (higher is better).")
     margin: float = Field(0.0, ge=0, description="The candidate must beat the champion by at least this.")
-    market_metric: str = Field(description="Per-market metric that may not drop by more than the tolerance.")
+    market_metric: GateMetric = Field(
+        description="Per-market metric that may not drop by more than the tolerance."
+    )
     market_tolerance: float = Field(0.05, ge=0, description="Largest allowed per-market drop.")
     market_min_positives: int = Field(
         10, ge=0, description="Markets with fewer test positives (abuse) are reported but do not gate."
@@ -119,6 +130,18 @@ class ModelConfig(_Strict):
         metric = self.lightgbm.early_stopping_metric
         if metric and (metric in ("l2", "l1")) != (self.task == "regression"):
             raise ValueError(f"lightgbm.early_stopping_metric {metric} does not fit the {self.task} task")
+        return self
+
+    @model_validator(mode="after")
+    def _gate_metrics_fit_the_task(self) -> ModelConfig:
+        allowed = GATE_METRICS[self.task]
+        for field in ("metric", "market_metric"):
+            metric = getattr(self.promotion, field)
+            if metric not in allowed:
+                choices = ", ".join(allowed)
+                raise ValueError(
+                    f"promotion.{field} {metric} is not a {self.task} metric; choose one of {choices}"
+                )
         return self
 
 

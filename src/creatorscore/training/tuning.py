@@ -19,6 +19,9 @@ def validation_score(config: ModelConfig, y: pd.Series, margin) -> float:
     return -float(((y.to_numpy() - margin) ** 2).mean() ** 0.5)
 
 
+TUNED = ("num_leaves", "learning_rate", "min_child_samples", "feature_fraction", "lambda_l2")
+
+
 def tune(
     config: ModelConfig,
     monotone: list[int],
@@ -26,6 +29,18 @@ def tune(
     validation: tuple[pd.DataFrame, pd.Series],
 ) -> tuple[LightGBMParams, int]:
     """The best parameters found (the configured ones when no trial beats them) and trials run."""
+    study = tuning_study(config, monotone, train, validation)
+    return config.lightgbm.model_copy(update=study.best_params), len(study.trials)
+
+
+def tuning_study(
+    config: ModelConfig,
+    monotone: list[int],
+    train: tuple[pd.DataFrame, pd.Series],
+    validation: tuple[pd.DataFrame, pd.Series],
+) -> optuna.Study:
+    """The finished search, its first trial the configured parameters: seeded TPE over the
+    parameters in TUNED, each trial scored on the validation period."""
     optuna.logging.set_verbosity(logging.WARNING)
     base = config.lightgbm
 
@@ -45,7 +60,6 @@ def tune(
     study = optuna.create_study(
         direction="maximize", sampler=optuna.samplers.TPESampler(seed=config.tuning.seed)
     )
-    study.enqueue_trial({k: getattr(base, k) for k in ("num_leaves", "learning_rate", "min_child_samples",
-                                                       "feature_fraction", "lambda_l2")})  # fmt: skip
+    study.enqueue_trial({name: getattr(base, name) for name in TUNED})
     study.optimize(objective, n_trials=config.tuning.trials, timeout=config.tuning.minutes * 60)
-    return base.model_copy(update=study.best_params), len(study.trials)
+    return study
