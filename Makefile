@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_simulate.py
 	$(BIN)/python benchmarks/bench_validate.py
 	$(BIN)/python benchmarks/compare_seeds.py
+	$(BIN)/python benchmarks/bench_cli.py
 
 # Re-resolve the lock from pyproject.toml in a scratch environment.
 lock:

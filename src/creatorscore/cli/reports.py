@@ -14,32 +14,23 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from creatorscore.cli.options import (
+    AsOfOption,
+    DataOption,
+    DefinitionsOption,
+    ModelOption,
+    TrackingOption,
+    err,
+    inputs,
+    load_for_features,
+    utc,
+)
 from creatorscore.errors import UserError
-from creatorscore.outputs import refuse_inside_inputs, write_text
 
 report_app = typer.Typer(
     help="Self-contained HTML reports: case files, model behaviour, cohorts.", no_args_is_help=True
 )
-err = Console(stderr=True)
-
-DataOption = Annotated[
-    Path, typer.Option(help="Folder holding the contract tables (see `creatorscore validate`).")
-]
-AsOfOption = Annotated[
-    datetime | None,
-    typer.Option(
-        formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"], help="As-of time (default: after the last fact)."
-    ),
-]
-TrackingOption = Annotated[
-    str | None,
-    typer.Option(help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI, else sqlite:///mlflow.db)."),
-]
-DefinitionsOption = Annotated[
-    Path | None, typer.Option(help="Feature definitions folder (default: features/).")
-]
 OutOption = Annotated[Path, typer.Option(help="HTML file to write.")]
 
 
@@ -57,15 +48,12 @@ def _champions(tracking_uri: str | None):
 
 def _features_at(data: Path, as_of: datetime | None, definitions: Path | None, champions):
     """Tables, definitions and every creator's features at the as-of time, checked against the models."""
-    import pandas as pd
-
-    from creatorscore.cli.main import _load_for_features
     from creatorscore.features import compute_features, snapshots
     from creatorscore.scoring.batch import check_definitions
 
-    tables, defs = _load_for_features(data, definitions)
+    tables, defs = load_for_features(data, definitions)
     check_definitions(champions, defs.version)
-    moment = pd.Timestamp(as_of).tz_localize("UTC") if as_of else snapshots.default_as_of(tables)
+    moment = utc([as_of])[0] if as_of else snapshots.default_as_of(tables)
     with err.status(f"computing features of every creator as of {moment:%Y-%m-%d %H:%M}"):
         features = compute_features(tables, [moment], defs)
     if features.empty:
@@ -74,6 +62,7 @@ def _features_at(data: Path, as_of: datetime | None, definitions: Path | None, c
 
 
 def _write(page, out: Path) -> None:
+    from creatorscore.outputs import write_text
     from creatorscore.reports.html import render
 
     if out.is_dir():
@@ -83,9 +72,9 @@ def _write(page, out: Path) -> None:
 
 
 def _refuse_inside_inputs(out: Path, data: Path, definitions: Path | None) -> None:
-    from creatorscore.cli.main import _inputs
+    from creatorscore.outputs import refuse_inside_inputs
 
-    refuse_inside_inputs(out, "--out", _inputs(data, definitions))
+    refuse_inside_inputs(out, "--out", inputs(data, definitions))
 
 
 @report_app.command("creator")
@@ -122,7 +111,7 @@ def report_creator(
 
 @report_app.command("model")
 def report_model(
-    model: Annotated[str, typer.Option(help="Model name: abuse_risk or content_quality.")],
+    model: ModelOption,
     out: OutOption,
     data: Annotated[
         Path | None, typer.Option(help="Data the model was trained on (default: the run's recorded source).")
@@ -132,7 +121,6 @@ def report_model(
     definitions: DefinitionsOption = None,
 ) -> None:
     """A model's global behaviour, logged to MLflow with the model's run under reports/."""
-    from creatorscore.cli.main import _load_for_features
     from creatorscore.reports.model import held_out_moments, held_out_rows, model_report
     from creatorscore.scoring.batch import check_definitions
     from creatorscore.training.config import load_config
@@ -147,7 +135,7 @@ def report_model(
         metrics = json.loads(Path(metrics_path).read_text())
     data = data or _recorded_source(run)
     _refuse_inside_inputs(out, data, definitions)
-    tables, defs = _load_for_features(data, definitions)
+    tables, defs = load_for_features(data, definitions)
     check_definitions([registered], defs.version)
     test_period = run.data.params["test_as_of"]
     moments = held_out_moments(tables, config.split, test_period)

@@ -9,17 +9,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
+from creatorscore.cli.options import TrackingOption, err
 from creatorscore.errors import UserError
 from creatorscore.redact import redact, redact_uri
 from creatorscore.serving.access import HASHED, ApiKeys, Role, digest
-from creatorscore.serving.scoring_service import DEFAULT_STORE, STORE_VARIABLE
-from creatorscore.training.registry import tracking_uri
+from creatorscore.serving.store_uri import DEFAULT_STORE, STORE_VARIABLE
 
 SERVING_DIR = Path(__file__).resolve().parents[3] / "serving"
-err = Console(stderr=True)
 
 
 def serve(
@@ -29,13 +27,7 @@ def serve(
     store: Annotated[
         str, typer.Option(help="Online store URI (written by `features materialize`).")
     ] = DEFAULT_STORE,
-    tracking_uri_: Annotated[
-        str | None,
-        typer.Option(
-            "--tracking-uri",
-            help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI, else sqlite:///mlflow.db).",
-        ),
-    ] = None,
+    tracking_uri: TrackingOption = None,
     max_body_bytes_: Annotated[
         int | None,
         typer.Option(
@@ -49,6 +41,7 @@ def serve(
     from creatorscore.features.store import open_store
     from creatorscore.serving.limits import MAX_BODY_VARIABLE, max_body_bytes
     from creatorscore.serving.model_source import load_models
+    from creatorscore.training import registry
 
     ApiKeys.from_environment()  # a missing or malformed key list fails here, in one line
     body_cap = max_body_bytes_ or max_body_bytes()  # and so does a malformed body cap
@@ -56,7 +49,7 @@ def serve(
     open_store(store).metadata()
     if not (SERVING_DIR / "service.py").is_file():
         raise UserError(f"no serving/service.py at {SERVING_DIR}: serve runs from a creatorscore checkout")
-    loaded = load_models(tracking_uri(tracking_uri_))  # no model, no start: say why here, in one line
+    loaded = load_models(registry.tracking_uri(tracking_uri))  # no model, no start: say why here, in one line
     models = ", ".join(f"{m.name} v{m.version}" for m in loaded.models.values())
     if loaded.problem:
         err.print(
@@ -70,7 +63,7 @@ def serve(
         STORE_VARIABLE: store,
         "CREATORSCORE_WORKERS": str(workers),
         MAX_BODY_VARIABLE: str(body_cap),
-        "MLFLOW_TRACKING_URI": _absolute(tracking_uri(tracking_uri_)),
+        "MLFLOW_TRACKING_URI": _absolute(registry.tracking_uri(tracking_uri)),
     }
     where = f"http://{host}:{port} (OpenAPI: /docs.json, readiness: /readyz)"
     err.print(f"serving {redact_uri(store)} on {where}", highlight=False, soft_wrap=True)

@@ -20,9 +20,7 @@ from creatorscore.redact import redact_uri
 from creatorscore.serving.access import ApiKeys
 from creatorscore.serving.model_source import LoadedModels, load_models
 from creatorscore.serving.online import OnlineScorer
-
-STORE_VARIABLE = "CREATORSCORE_STORE"
-DEFAULT_STORE = "sqlite:///feature_store.sqlite"  # where `features materialize` writes by default
+from creatorscore.serving.store_uri import DEFAULT_STORE, STORE_VARIABLE
 
 
 class ScoringService:

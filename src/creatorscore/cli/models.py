@@ -1,0 +1,174 @@
+"""`creatorscore train`, `promote` and `score`: models backtested, gated and used."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from creatorscore.cli.options import (
+    AsOfOption,
+    DataOption,
+    DefinitionsOption,
+    ModelOption,
+    TrackingOption,
+    err,
+    inputs,
+    load_for_features,
+    utc,
+)
+from creatorscore.errors import UserError
+
+if TYPE_CHECKING:
+    from rich.table import Table as RichTable
+
+    from creatorscore.training.config import ModelConfig
+
+
+def _model_config(model: str, config: Path | None) -> ModelConfig:
+    from creatorscore.training.config import default_config, load_config
+
+    chosen = load_config(config) if config else default_config(model)
+    if chosen.name != model:
+        raise UserError(f"--config {config} configures {chosen.name}, not --model {model}")
+    return chosen
+
+
+def train(
+    model: ModelOption,
+    data: DataOption,
+    config: Annotated[Path | None, typer.Option(help="Model config (default: training/MODEL.yaml).")] = None,
+    tracking_uri: TrackingOption = None,
+    training_set: Annotated[
+        Path | None,
+        typer.Option(help="Use this training set (from `features build`) instead of building one."),
+    ] = None,
+    cache_dir: Annotated[Path, typer.Option(help="Where built training sets are kept for reuse.")] = Path(
+        "data/training-sets"
+    ),
+    definitions: DefinitionsOption = None,
+) -> None:
+    """Backtest a model on the future, beside its baselines; log and register it in MLflow."""
+    import hashlib
+
+    from creatorscore.features import DEFAULT_DIR, load
+    from creatorscore.outputs import refuse_inside_inputs
+    from creatorscore.training.dataset import build_or_reuse, read_ground_truth
+    from creatorscore.training.pipeline import train_model, training_set_from_file
+
+    chosen = _model_config(model, config)
+    if not data.is_dir():
+        raise UserError(f"--data {data} is not a folder")
+    if not training_set:
+        refuse_inside_inputs(cache_dir, "--cache-dir", inputs(data, definitions))
+    defs = load(definitions or DEFAULT_DIR)
+    if training_set:
+        frame = training_set_from_file(training_set, defs)
+        key = f"{hashlib.sha256(training_set.read_bytes()).hexdigest()[:16]}-{defs.version}"
+    else:
+        with err.status("building or reusing the training set"):
+            frame, key, reused = build_or_reuse(
+                data, defs, chosen.split, cache_dir, lambda: load_for_features(data, definitions)[0]
+            )
+        err.print(
+            f"training set {key} ({'reused' if reused else 'built'}): {len(frame):,} rows", highlight=False
+        )
+    with err.status(f"training {model}, its baselines and logging to MLflow"):
+        trained = train_model(frame, chosen, defs, key, str(data), read_ground_truth(data), tracking_uri)
+    wide = Console()  # pipes default to 80 columns, too few for a column per scorer
+    wide.width = max(wide.width, 130)
+    wide.print(_metrics_table(trained))
+    if trained.backtest.plan.adapted:
+        err.print(
+            f"split adapted to the history: {trained.backtest.plan.adapted}", highlight=False, soft_wrap=True
+        )
+    run = trained.run
+    err.print(
+        f"{model} v{run.version} registered (run {run.run_id}, experiment {run.experiment}); "
+        f"next: creatorscore promote --model {model}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+_SCORER_LABELS = {
+    "lightgbm": "LightGBM",
+    "rule_baseline": "rules",
+    "linear_baseline": "linear",
+    "hist_gradient_boosting": "sklearn HGB",
+}
+
+
+def _metrics_table(trained) -> RichTable:
+    """Headline test metrics of the model beside its baselines (and the champion, re-scored)."""
+    from rich.table import Table as RichTable
+
+    from creatorscore.training.metrics import HEADLINE
+
+    backtest = trained.backtest
+    plan = backtest.plan
+    columns = {_SCORER_LABELS[name]: metrics for name, metrics in backtest.metrics.items()}
+    if trained.champion_metrics:
+        columns[f"champion v{trained.champion_version}"] = trained.champion_metrics
+    table = RichTable(
+        title=f"{backtest.config.name} on the future: {len(plan.test)} test snapshots "
+        f"{plan.test[0]:%Y-%m-%d}..{plan.test[-1]:%Y-%m-%d}, trained on {len(plan.train)}"
+    )
+    table.add_column("metric", no_wrap=True)
+    for label in columns:
+        table.add_column(label, justify="right", no_wrap=True)
+    headline = HEADLINE[backtest.config.task]
+    rows = [(m, f"overall/{m}") for m in headline]
+    rows += [(f"truth {m}", f"truth/{m}") for m in headline[:3]]
+    rows += [(f"new creators {m}", f"new_creators/{m}") for m in headline[:2]]
+    for label, key in rows:
+        values = [metrics.get(key) for metrics in columns.values()]
+        if all(v is None for v in values):
+            continue
+        table.add_row(label, *("-" if v is None or v != v else f"{v:.4f}" for v in values))
+    return table
+
+
+def promote(
+    model: ModelOption,
+    version: Annotated[str | None, typer.Option(help="Candidate version (default: the latest).")] = None,
+    config: Annotated[Path | None, typer.Option(help="Config holding the promotion rule.")] = None,
+    tracking_uri: TrackingOption = None,
+) -> None:
+    """Move the `champion` alias to a version that beats the champion on the same future test period."""
+    from creatorscore.training.promote import promote as run_gate
+
+    rule = _model_config(model, config).promotion
+    chosen, decision = run_gate(model, version, rule, tracking_uri)
+    if not decision.promote:
+        raise UserError(f"{model} v{chosen} not promoted: {decision.reason}")
+    err.print(f"{model} v{chosen} is now champion: {decision.reason}", highlight=False, soft_wrap=True)
+
+
+def score(
+    data: DataOption,
+    out: Annotated[Path, typer.Option(help="Parquet (or .csv) file to write the scores to.")],
+    as_of: AsOfOption = None,
+    tracking_uri: TrackingOption = None,
+    definitions: DefinitionsOption = None,
+) -> None:
+    """Score every creator with both champion models at one as-of time."""
+    from creatorscore.features import compute_features, snapshots
+    from creatorscore.outputs import refuse_inside_inputs, write_table
+    from creatorscore.scoring.batch import SCORES, check_definitions, score_creators
+    from creatorscore.training.registry import load_champion
+
+    refuse_inside_inputs(out, "--out", inputs(data, definitions))
+    champions = [load_champion(name, tracking_uri) for name in SCORES]
+    tables, defs = load_for_features(data, definitions)
+    check_definitions(champions, defs.version)
+    moment = utc([as_of])[0] if as_of else snapshots.default_as_of(tables)
+    with err.status(f"computing features and scoring as of {moment:%Y-%m-%d %H:%M}"):
+        scored = score_creators(compute_features(tables, [moment], defs), *champions)
+    write_table(out, scored)
+    versions = ", ".join(f"{m.name} v{m.version}" for m in champions)
+    err.print(
+        f"{len(scored):,} creators scored as of {moment:%Y-%m-%d} ({versions}) -> {out}", highlight=False
+    )
