@@ -119,7 +119,7 @@ def _gate(mlflow_client, name: str, version: str | None, rule: Promotion) -> tup
     matches = [v for v in versions if str(v.version) == str(chosen)]
     if not matches:
         raise UserError(
-            f"{name} has no version {chosen}; versions: {', '.join(sorted(v.version for v in versions))}"
+            f"{name} has no version {chosen}; versions: {', '.join(sorted(str(v.version) for v in versions))}"
         )
     candidate_run = mlflow_client.get_run(matches[0].run_id)
     metrics, tags = candidate_run.data.metrics, candidate_run.data.tags

@@ -199,7 +199,10 @@ def log_backtest(
             "test_as_of": f"{plan.test[0]:%Y-%m-%d}..{plan.test[-1]:%Y-%m-%d} ({len(plan.test)})",
         })  # fmt: skip
         dataset = training_dataset(training_set, source, f"training_set-{training_set_key}")
-        mlflow.log_input(dataset, context="training")
+        # two trainings on one training set record the same dataset: MLflow looks it up, then
+        # inserts it, and the slower of two at once fails on the unique key (seen in the suite)
+        with store_lock(resolved):
+            mlflow.log_input(dataset, context="training")
         mlflow.set_tags({
             "training_set_digest": dataset.digest,
             "training_set_rows": len(training_set),
@@ -213,15 +216,17 @@ def log_backtest(
         mlflow.log_dict(serving_bundle(backtest, definitions_version), BUNDLE)
         _log_figures(backtest)
         example = training_set[backtest.features].head(5)
-        model_info = mlflow.lightgbm.log_model(
-            backtest.booster,
-            name="model",
-            signature=infer_signature(example, backtest.booster.predict(example)),
-            input_example=example,
-            registered_model_name=config.name,
-            # stated, not inferred: inference re-imports the model in a subprocess, seconds a run
-            pip_requirements=[f"lightgbm=={lightgbm.__version__}", f"pandas=={pd.__version__}"],
-        )
+        signature = infer_signature(example, backtest.booster.predict(example))
+        with store_lock(resolved):  # registering numbers the version: one registration at a time
+            model_info = mlflow.lightgbm.log_model(
+                backtest.booster,
+                name="model",
+                signature=signature,
+                input_example=example,
+                registered_model_name=config.name,
+                # stated, not inferred: inference re-imports the model in a subprocess, seconds a run
+                pip_requirements=[f"lightgbm=={lightgbm.__version__}", f"pandas=={pd.__version__}"],
+            )
     version = str(model_info.registered_model_version)
     mlflow.MlflowClient().set_model_version_tag(
         config.name, version, "definitions_version", definitions_version
