@@ -4,7 +4,6 @@ holds one whole generation, the old or the new, and a failure is one line."""
 from __future__ import annotations
 
 import os
-import resource
 import signal
 import subprocess
 import sys
@@ -17,6 +16,7 @@ import pytest
 from creatorscore.features import compute_features, snapshots
 from creatorscore.features.store import open_store
 from tests.features.locking import held_exclusively
+from tests.filesystems import full_disk
 
 CLI = str(Path(sys.executable).with_name("creatorscore"))
 START, WRITE = "start", "write"  # the process starting; the store's folder first changing
@@ -88,25 +88,25 @@ def test_a_materialize_killed_at_any_moment_leaves_one_whole_generation(
     assert any(len(names) > 1 for names in left.values()), f"no kill landed mid-write: {left}"
 
 
-def _small_files(limit: int):
-    def apply() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG instead
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-
-    return apply
-
-
 def test_a_full_disk_is_one_line_and_leaves_the_previous_store(
-    training_market_dir, old_store, generations, definitions
+    training_market_dir, tmp_path, generations, definitions
 ):
-    process = materialize(training_market_dir, old_store, preexec_fn=_small_files(64 * 1024))
-    _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 2, stderr
-    assert len(stderr.strip().splitlines()) == 1 and "Traceback" not in stderr
-    assert str(old_store) in stderr
     old, _ = generations
-    assert _assert_whole_generation(old_store, generations, definitions) == old
-    assert [p.name for p in old_store.parent.iterdir()] == ["store.sqlite"]
+
+    def previous_store(folder: Path) -> None:
+        open_store(f"sqlite:///{folder / 'store.sqlite'}").write(
+            generations[old], definitions.names, definitions.version
+        )
+
+    with full_disk(tmp_path / "disk", 64 * 1024, previous_store) as disk:
+        store = disk.path / "store.sqlite"
+        process = materialize(training_market_dir, store, preexec_fn=disk.preexec)
+        _, stderr = process.communicate(timeout=120)
+        assert process.returncode == 2, stderr
+        assert len(stderr.strip().splitlines()) == 1 and "Traceback" not in stderr
+        assert str(store) in stderr
+        assert _assert_whole_generation(store, generations, definitions) == old
+        assert [p.name for p in disk.path.iterdir()] == ["store.sqlite"]
 
 
 def test_materialize_replaces_a_store_another_process_holds_locked(

@@ -15,8 +15,8 @@ from creatorscore.cli.options import (
     DataOption,
     DefinitionsOption,
     err,
-    inputs,
     load_for_features,
+    refuse_output_in_inputs,
     span,
     utc,
 )
@@ -45,11 +45,11 @@ def features_build(
     from creatorscore.features import snapshots
     from creatorscore.features.labels import LABELS
     from creatorscore.features.training_set import build_training_set
-    from creatorscore.outputs import refuse_inside_inputs, write_table
+    from creatorscore.outputs import write_table
 
     if as_of and every:
         raise UserError("give --as-of or --every, not both")
-    refuse_inside_inputs(out, "--out", inputs(data, definitions))
+    refuse_output_in_inputs(out, data, definitions)
     tables, defs = load_for_features(data, definitions)
     moments = utc(as_of) if as_of else snapshots.every(tables, span(every or "7d", "--every", "d").days)
     with err.status(f"computing {len(defs.features)} features at {len(moments)} as-of times"):
@@ -85,11 +85,10 @@ def features_materialize(
     """Write the latest feature vector per creator to the online store."""
     from creatorscore.features import compute_features, snapshots
     from creatorscore.features.store import open_store
-    from creatorscore.outputs import refuse_inside_inputs
 
     target = open_store(store)
     if store.startswith("sqlite:///"):
-        refuse_inside_inputs(Path(store.removeprefix("sqlite:///")), "--store", inputs(data, definitions))
+        refuse_output_in_inputs(Path(store.removeprefix("sqlite:///")), data, definitions, "--store")
     tables, defs = load_for_features(data, definitions)
     moment = utc([as_of])[0] if as_of else snapshots.default_as_of(tables)
     with err.status(f"computing {len(defs.features)} features as of {moment:%Y-%m-%d %H:%M}"):
@@ -107,11 +106,11 @@ def features_docs(
     """Render the feature catalogue and label rules as Markdown from the definitions."""
     from creatorscore.features import DEFAULT_DIR, load
     from creatorscore.features.docs import render
-    from creatorscore.outputs import refuse_inside_inputs, write_text
+    from creatorscore.outputs import write_text
 
     text = render(load(definitions or DEFAULT_DIR))
     if out is None:
         typer.echo(text, nl=False)
     else:
-        refuse_inside_inputs(out, "--out", inputs(None, definitions))
+        refuse_output_in_inputs(out, None, definitions)
         write_text(out, text)

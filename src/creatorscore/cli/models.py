@@ -15,8 +15,8 @@ from creatorscore.cli.options import (
     ModelOption,
     TrackingOption,
     err,
-    inputs,
     load_for_features,
+    refuse_output_in_inputs,
     utc,
 )
 from creatorscore.errors import UserError
@@ -54,7 +54,6 @@ def train(
     import hashlib
 
     from creatorscore.features import DEFAULT_DIR, load
-    from creatorscore.outputs import refuse_inside_inputs
     from creatorscore.training.dataset import build_or_reuse, read_ground_truth
     from creatorscore.training.pipeline import train_model, training_set_from_file
 
@@ -62,7 +61,7 @@ def train(
     if not data.is_dir():
         raise UserError(f"--data {data} is not a folder")
     if not training_set:
-        refuse_inside_inputs(cache_dir, "--cache-dir", inputs(data, definitions))
+        refuse_output_in_inputs(cache_dir, data, definitions, "--cache-dir")
     defs = load(definitions or DEFAULT_DIR)
     if training_set:
         frame = training_set_from_file(training_set, defs)
@@ -156,11 +155,11 @@ def score(
 ) -> None:
     """Score every creator with both champion models at one as-of time."""
     from creatorscore.features import compute_features, snapshots
-    from creatorscore.outputs import refuse_inside_inputs, write_table
+    from creatorscore.outputs import write_table
     from creatorscore.scoring.batch import SCORES, check_definitions, score_creators
     from creatorscore.training.registry import load_champion
 
-    refuse_inside_inputs(out, "--out", inputs(data, definitions))
+    refuse_output_in_inputs(out, data, definitions)
     champions = [load_champion(name, tracking_uri) for name in SCORES]
     tables, defs = load_for_features(data, definitions)
     check_definitions(champions, defs.version)

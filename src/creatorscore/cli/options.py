@@ -122,11 +122,15 @@ def utc(moments: list[datetime]) -> list[pd.Timestamp]:
     return [pd.Timestamp(m).tz_localize("UTC") for m in moments]
 
 
-def inputs(data: Path | None, definitions: Path | None) -> list[tuple[str, Path]]:
-    """The folders a command reads, which its outputs must stay out of."""
+def refuse_output_in_inputs(
+    output: Path, data: Path | None, definitions: Path | None, flag: str = "--out"
+) -> None:
+    """UserError when `output` lands in the data or the feature definitions the command reads."""
     from creatorscore.features import DEFAULT_DIR
+    from creatorscore.outputs import refuse_inside_inputs
 
-    return [*([("--data", data)] if data else []), ("--definitions", definitions or DEFAULT_DIR)]
+    read = [*([("--data", data)] if data else []), ("--definitions", definitions or DEFAULT_DIR)]
+    refuse_inside_inputs(output, flag, read)
 
 
 def load_for_features(data: Path, definitions: Path | None) -> tuple[dict[str, pd.DataFrame], Definitions]:

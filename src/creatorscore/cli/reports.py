@@ -22,8 +22,8 @@ from creatorscore.cli.options import (
     ModelOption,
     TrackingOption,
     err,
-    inputs,
     load_for_features,
+    refuse_output_in_inputs,
     utc,
 )
 from creatorscore.errors import UserError
@@ -71,12 +71,6 @@ def _write(page, out: Path) -> None:
     typer.echo(str(out))
 
 
-def _refuse_inside_inputs(out: Path, data: Path, definitions: Path | None) -> None:
-    from creatorscore.outputs import refuse_inside_inputs
-
-    refuse_inside_inputs(out, "--out", inputs(data, definitions))
-
-
 @report_app.command("creator")
 def report_creator(
     data: DataOption,
@@ -94,7 +88,7 @@ def report_creator(
 
     if (creator_id is None) == (top is None):
         raise UserError("give --id or --top, not both and not neither")
-    _refuse_inside_inputs(out, data, definitions)
+    refuse_output_in_inputs(out, data, definitions)
     champions = _champions(tracking_uri)
     tables, defs, features = _features_at(data, as_of, definitions, champions)
     if top is None:
@@ -134,7 +128,7 @@ def report_model(
         metrics_path = mlflow_client.download_artifacts(registered.run_id, "metrics.json", scratch)
         metrics = json.loads(Path(metrics_path).read_text())
     data = data or _recorded_source(run)
-    _refuse_inside_inputs(out, data, definitions)
+    refuse_output_in_inputs(out, data, definitions)
     tables, defs = load_for_features(data, definitions)
     check_definitions([registered], defs.version)
     test_period = run.data.params["test_as_of"]
@@ -173,7 +167,7 @@ def report_cohort(
     """What drives scores in one market or category, and its score distribution against the platform."""
     from creatorscore.reports.cohort import cohort_mask, cohort_report
 
-    _refuse_inside_inputs(out, data, definitions)
+    refuse_output_in_inputs(out, data, definitions)
     champions = _champions(tracking_uri)
     _, defs, features = _features_at(data, as_of, definitions, champions)
     cohort_mask(features, market, category)  # an unknown market fails before TreeSHAP runs
