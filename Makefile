@@ -56,7 +56,8 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_simulate.py
 	$(BIN)/python benchmarks/bench_validate.py
-	$(BIN)/python benchmarks/compare_seeds.py
+	$(BIN)/python benchmarks/bench_variants.py --out data/bench-variants.md
+	$(BIN)/python benchmarks/bench_variants.py --held-out --out data/bench-variants-held-out.md
 	$(BIN)/python benchmarks/bench_cli.py
 
 # Re-resolve the lock from pyproject.toml in a scratch environment.

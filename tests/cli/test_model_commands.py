@@ -77,7 +77,7 @@ def test_promotion_refuses_a_candidate_that_does_not_beat_the_champion(
     assert retrain.returncode == 0, retrain.stderr
     assert "champion v1" in retrain.stdout
     refused = run("promote", "--model", "content_quality", "--tracking-uri", uri, "--config", rule)
-    _one_line_error(refused, "does not beat the champion v1")
+    _one_line_error(refused, "gain over the champion v1 is +0.0000", "lower end must exceed the margin")
 
 
 def test_config_for_another_model_is_a_one_line_error(training_market_dir, config_file, tmp_path):
@@ -91,3 +91,9 @@ def test_config_for_another_model_is_a_one_line_error(training_market_dir, confi
 def test_train_on_a_missing_folder_is_a_one_line_error(tmp_path):
     result = run("train", "--model", "abuse_risk", "--data", str(tmp_path / "nowhere"))
     _one_line_error(result, "nowhere")
+
+
+def test_force_without_a_reason_is_a_one_line_error(trained_store):
+    uri, _, _ = trained_store
+    forced = run("promote", "--model", "content_quality", "--tracking-uri", uri, "--force")
+    _one_line_error(forced, "--force and --reason TEXT go together")

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.xdist_group("reports")
 
 
 def test_model_report_is_logged_with_the_models_run(reports, champion_store):
-    run_id = load_champion("abuse_risk", champion_store).run_id
+    run_id = load_champion("abuse_risk", champion_store).record.run_id
     logged = MlflowClient(tracking_uri=champion_store).list_artifacts(run_id, "reports")
     assert [a.path for a in logged] == [f"reports/{reports['model'].name}"]
 

@@ -63,7 +63,7 @@ def test_explanations_are_of_the_served_models(scored, definitions):
         (explained.abuse_risk, scored.abuse),
         (explained.content_quality, scored.quality),
     ):
-        assert explanation.model_version == model.version
+        assert explanation.model_version == model.record.version
         np.testing.assert_allclose(explanation.margin, model.raw_score(row)[0], atol=1e-6)
         np.testing.assert_allclose(explanation.score, model.predict(row)[0], atol=1e-9)
     statement = explained.statement

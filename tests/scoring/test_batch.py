@@ -11,14 +11,12 @@ from creatorscore.scoring.batch import check_definitions, score_creators
 from creatorscore.serving.schemas import CreatorScore
 from creatorscore.training.backtest import run_backtest
 from creatorscore.training.registry import RegisteredModel
+from creatorscore.training.tracking import model_record
 
 
 def _registered(backtest, version: str, definitions_version: str) -> RegisteredModel:
-    return RegisteredModel(
-        name=backtest.config.name, version=version, run_id="run", task=backtest.config.task,
-        booster=backtest.booster, calibrator=backtest.calibrator, feature_names=backtest.features,
-        definitions_version=definitions_version, best_iteration=backtest.booster.best_iteration,
-    )  # fmt: skip
+    record = model_record(backtest, "run", version, definitions_version, "key", "digest", 0, None)
+    return RegisteredModel(record, backtest.booster)
 
 
 @pytest.fixture(scope="module")

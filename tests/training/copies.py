@@ -37,10 +37,8 @@ def logged_model_file(uri: str, name: str, version: str | None = None) -> Path:
         if version
         else registry.get_model_version_by_alias(name, CHAMPION)
     )
-    logged_model = found.model_id or found.source.removeprefix("models:/")
-    return (
-        Path(registry.get_logged_model(logged_model).artifact_location.removeprefix("file://")) / MODEL_FILE
-    )
+    location = registry.get_model_version_download_uri(name, str(found.version))
+    return Path(location.removeprefix("file://")) / MODEL_FILE
 
 
 def cut_in_half(path: Path) -> None:

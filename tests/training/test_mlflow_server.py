@@ -35,6 +35,6 @@ def test_training_logs_and_registers_on_a_real_mlflow_server(
         None, mlflow_server,
     )  # fmt: skip
     loaded = load_model("content_quality", trained.run.version, mlflow_server)
-    assert loaded.definitions_version == definitions.version
+    assert loaded.record.definitions_version == definitions.version
     rows = training_frame.tail(50)
     assert abs(loaded.predict(rows) - trained.backtest.predict(rows)).max() < 1e-9

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from creatorscore.errors import UserError
 from creatorscore.features.snapshots import WARMUP_DAYS
 from creatorscore.training.config import TimeSplit, default_config
-from creatorscore.training.split import minimum_history_days, plan_split
+from creatorscore.training.split import minimum_history_days, plan_folds, plan_split, snapshot_step
 
 START = pd.Timestamp("2026-06-01", tz="UTC")
 CHECKED_IN = [default_config(name).split for name in ("abuse_risk", "content_quality")]
@@ -93,10 +93,17 @@ def test_a_history_below_the_minimum_is_refused_naming_both_lengths(split, short
 
 
 def test_the_checked_in_minimums_follow_from_warm_up_horizon_and_weekly_snapshots():
-    # abuse_risk: train at day 28, validation a week later, test 35 days after that (30 rounded
-    # to weeks), its label window observed: 28 + 7 + 35 + 30. content_quality also purges training
-    # labels from validation: 28 + 35 + 35 + 30.
-    assert [minimum_history_days(split) for split in CHECKED_IN] == [100, 128]
+    # train at day 28, validation a week later, test 35 days after that (30 rounded to weeks),
+    # its label window observed: 28 + 7 + 35 + 30
+    assert [minimum_history_days(split) for split in CHECKED_IN] == [100, 100]
+
+
+def test_a_history_too_short_for_weekly_snapshots_is_snapshotted_more_often():
+    split = CHECKED_IN[0]
+    assert snapshot_step(180, split) == 7 and snapshot_step(100, split) == 7
+    # 90 days: 28 + 2 + 30 (rounded to two-day steps) + 30
+    assert snapshot_step(90, split) == 2 and snapshot_step(89, split) == 1
+    assert snapshot_step(80, split) == 7  # nothing fits: the weekly split refuses, naming the minimum
 
 
 def test_a_split_that_fits_is_not_adapted():
@@ -109,3 +116,72 @@ def test_too_short_a_history_is_refused_with_a_reason():
     moments = [START + pd.Timedelta(days=7 * i) for i in range(5)]
     with pytest.raises(UserError, match="needs at least"):
         plan_split(moments, TimeSplit(horizon_days=60, test_snapshots=2, validation_snapshots=1))
+
+
+def _assert_folds_purged(plans, split: TimeSplit) -> None:
+    horizon = pd.Timedelta(days=split.horizon_days)
+    for plan in plans:
+        assert plan.train and plan.validation and plan.test
+        assert max(plan.train) < min(plan.validation) <= max(plan.validation) < min(plan.test)
+        assert max(plan.validation) + horizon <= min(plan.test)
+        assert max(plan.train) + horizon <= min(plan.test)
+        if split.purge_validation:
+            assert max(plan.train) + horizon <= min(plan.validation)
+    for older, newer in zip(plans, plans[1:], strict=False):
+        assert max(older.test) < min(newer.test)  # disjoint test blocks, oldest fold first
+    assert len({(len(p.test), len(p.validation)) for p in plans}) == 1
+
+
+@given(schedules(), st.integers(1, 5))
+def test_every_fold_is_purged_and_the_test_blocks_step_back_in_time(schedule, folds):
+    moments, split = schedule
+    split = split.model_copy(update={"folds": folds})
+    try:
+        plans = plan_folds(moments, split)
+    except UserError:
+        return
+    _assert_folds_purged(plans, split)
+    latest = plan_split(moments, split)
+    assert (plans[-1].train, plans[-1].validation, plans[-1].test) == (
+        latest.train,
+        latest.validation,
+        latest.test,
+    ) or (
+        len(plans[-1].test) < len(latest.test)  # sizes shared by all folds may be below the one-fold sizes
+    )
+    assert plans[-1].test == tuple(moments[-len(plans[-1].test) :])
+    for older, newer in zip(plans, plans[1:], strict=False):
+        assert moments.index(newer.test[0]) - 1 == moments.index(older.test[-1])  # adjacent blocks
+
+
+def test_a_long_history_gets_every_fold_the_latest_being_the_one_fold_plan():
+    split = CHECKED_IN[0]
+    moments = labelled_snapshots(365, split)
+    plans = plan_folds(moments, split)
+    assert len(plans) == split.folds == 3 and all(p.adapted is None for p in plans)
+    assert plans[-1] == plan_split(moments, split)  # nothing adapted, so even the record matches
+    assert plans[0].test == tuple(moments[-9:-6]) and plans[1].test == tuple(moments[-6:-3])
+
+
+def test_a_short_history_drops_folds_before_it_shortens_periods_and_says_so():
+    split = CHECKED_IN[0]
+    # the shortest history whose latest fold has the configured sizes: no room for a second fold
+    needed = next(
+        d
+        for d in range(minimum_history_days(split), 365)
+        if plan_split(labelled_snapshots(d, split), split).adapted is None
+    )
+    plans = plan_folds(labelled_snapshots(needed, split), split)
+    assert len(plans) == 1 and (len(plans[0].test), len(plans[0].validation)) == (3, 3)
+    assert plans[0].adapted.startswith("1 of 3 folds:")
+    shortest = plan_folds(labelled_snapshots(minimum_history_days(split), split), split)
+    assert len(shortest) == 1
+    assert shortest[0].adapted.startswith("1 of 3 folds; test 1 of 3 snapshots, validation 1 of 3")
+
+
+def test_the_minimum_history_gives_one_fold_and_one_day_less_is_refused():
+    for split in CHECKED_IN:
+        minimum = minimum_history_days(split)
+        assert len(plan_folds(labelled_snapshots(minimum, split), split)) == 1
+        with pytest.raises(UserError, match=f"at least {minimum} days"):
+            plan_folds(labelled_snapshots(minimum - 1, split), split)

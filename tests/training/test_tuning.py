@@ -33,7 +33,7 @@ def test_the_tuned_parameters_are_the_best_trials_and_train_the_booster(tuned, t
     config, trained, _ = tuned
     backtest = trained.backtest
     labelled = training_frame[training_frame[config.target].notna()]
-    period = backtest.plan.period_of(labelled["as_of"])
+    period = backtest.folds[0].plan.period_of(labelled["as_of"])  # tuned on the oldest fold
     train, validation = (
         (labelled.loc[period == name, backtest.features], labelled.loc[period == name, config.target])
         for name in ("train", "validation")
@@ -54,10 +54,10 @@ def test_the_tuned_parameters_are_logged_and_the_registered_booster_uses_them(tu
     assert logged["tuning_trials"] == str(TRIALS)
     for name in TUNED:
         assert logged[f"lightgbm.{name}"] == str(getattr(params, name))
-        assert getattr(params, name) != getattr(config.lightgbm, name)
-    registered = load_model(config.name, trained.run.version, uri).booster
+    assert params != config.lightgbm
+    registered = load_model(config.name, trained.run.version, uri).booster  # the refit, served
     assert registered.params["num_leaves"] == params.num_leaves
     assert registered.params["min_data_in_leaf"] == params.min_child_samples
     assert registered.params["learning_rate"] == pytest.approx(
-        params.learning_rate, rel=1e-6
-    )  # the model file keeps 6 digits
+        params.learning_rate, rel=1e-5
+    )  # the model file keeps 6 significant digits

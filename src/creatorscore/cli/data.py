@@ -40,6 +40,7 @@ def _stages() -> Progress:
 
 
 def simulate(
+    ctx: typer.Context,
     out: Annotated[Path, typer.Option(help="Folder to write the tables to (created if absent).")],
     creators: Annotated[int, typer.Option(help=_SIM_HELP["creators"])] = _SIM_DEFAULT.creators,
     days: Annotated[int, typer.Option(help=_SIM_HELP["days"])] = _SIM_DEFAULT.days,
@@ -49,23 +50,32 @@ def simulate(
         datetime | None, typer.Option(formats=["%Y-%m-%d"], help=_SIM_HELP["emerging_after"])
     ] = None,
     corrupt_rate: Annotated[float, typer.Option(help=_SIM_HELP["corrupt_rate"])] = _SIM_DEFAULT.corrupt_rate,
+    variant: Annotated[
+        str | None,
+        typer.Option(help="A named marketplace variant (see simulate/variants.py); flags given override it."),
+    ] = None,
 ) -> None:
     """Simulate a live-shopping marketplace: contract tables plus ground truth in OUT/ground_truth/."""
     from creatorscore.simulate import simulate as run_simulation
     from creatorscore.simulate import write_marketplace
     from creatorscore.simulate.marketplace import STAGES
 
+    flags = {
+        "creators": creators,
+        "days": days,
+        "seed": seed,
+        "start": start.date(),
+        "emerging_after": emerging_after.date() if emerging_after else None,
+        "corrupt_rate": corrupt_rate,
+    }
+    # flags typed on the command line override the variant; their defaults do not
+    given = {k: v for k, v in flags.items() if ctx.get_parameter_source(k).name != "DEFAULT"}
     try:
-        config = SimulationConfig(
-            creators=creators,
-            days=days,
-            seed=seed,
-            start=start.date(),
-            emerging_after=emerging_after.date() if emerging_after else None,
-            corrupt_rate=corrupt_rate,
-        )
+        config = SimulationConfig.from_variant(variant, **given)
     except ValidationError as error:
         raise config_error(error) from None
+    except ValueError as error:  # an unknown variant name
+        raise UserError(f"--variant: {error}") from None
     _writable(out)
     with _stages() as progress:
         task = progress.add_task("simulating", total=len(STAGES) + 1)

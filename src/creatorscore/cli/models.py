@@ -39,7 +39,10 @@ def _model_config(model: str, config: Path | None) -> ModelConfig:
 def train(
     model: ModelOption,
     data: DataOption,
-    config: Annotated[Path | None, typer.Option(help="Model config (default: training/MODEL.yaml).")] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(help="Model config (default: MODEL.yaml in $CREATORSCORE_TRAINING, else training/)."),
+    ] = None,
     tracking_uri: TrackingOption = None,
     training_set: Annotated[
         Path | None,
@@ -79,9 +82,20 @@ def train(
     wide = Console()  # pipes default to 80 columns, too few for a column per scorer
     wide.width = max(wide.width, 130)
     wide.print(_metrics_table(trained))
-    if trained.backtest.plan.adapted:
+    record = trained.record
+    gate = chosen.promotion.metric
+    err.print(
+        f"{gate} on the pooled test folds: {record.gate_metrics[f'overall/{gate}'].describe()}",
+        highlight=False,
+    )
+    if record.split_adapted:
+        err.print(f"split adapted to the history: {record.split_adapted}", highlight=False, soft_wrap=True)
+    if record.beats_default_lightgbm is False:
         err.print(
-            f"split adapted to the history: {trained.backtest.plan.adapted}", highlight=False, soft_wrap=True
+            f"warning: the shipped config loses to LightGBM with library defaults on "
+            f"{chosen.promotion.metric} over the test folds; revisit training/{model}.yaml",
+            highlight=False,
+            soft_wrap=True,
         )
     run = trained.run
     err.print(
@@ -96,24 +110,26 @@ _SCORER_LABELS = {
     "lightgbm": "LightGBM",
     "rule_baseline": "rules",
     "linear_baseline": "linear",
-    "hist_gradient_boosting": "sklearn HGB",
+    "lightgbm_defaults": "LightGBM defaults",
+    "champion": "champion",
 }
 
 
 def _metrics_table(trained) -> RichTable:
-    """Headline test metrics of the model beside its baselines (and the champion, re-scored)."""
+    """Headline test metrics of the model beside its baselines (and the champion's evidence models)."""
     from rich.table import Table as RichTable
 
     from creatorscore.training.metrics import HEADLINE
 
-    backtest = trained.backtest
-    plan = backtest.plan
-    columns = {_SCORER_LABELS[name]: metrics for name, metrics in backtest.metrics.items()}
-    if trained.champion_metrics:
-        columns[f"champion v{trained.champion_version}"] = trained.champion_metrics
+    backtest, record = trained.backtest, trained.record
+    champion = f"champion v{record.compared_champion_version}"
+    columns = {
+        champion if name == "champion" else _SCORER_LABELS[name]: metrics
+        for name, metrics in backtest.metrics.items()
+    }
     table = RichTable(
-        title=f"{backtest.config.name} on the future: {len(plan.test)} test snapshots "
-        f"{plan.test[0]:%Y-%m-%d}..{plan.test[-1]:%Y-%m-%d}, trained on {len(plan.train)}"
+        title=f"{backtest.config.name} on the future: test {record.describe_test_period()}, "
+        f"each fold trained on its past; served model refit on {len(record.refit_snapshots)} snapshots"
     )
     table.add_column("metric", no_wrap=True)
     for label in columns:
@@ -135,12 +151,22 @@ def promote(
     version: Annotated[str | None, typer.Option(help="Candidate version (default: the latest).")] = None,
     config: Annotated[Path | None, typer.Option(help="Config holding the promotion rule.")] = None,
     tracking_uri: TrackingOption = None,
+    force: Annotated[
+        bool, typer.Option(help="Promote although no like-for-like comparison exists (needs --reason).")
+    ] = False,
+    reason: Annotated[
+        str | None, typer.Option(help="Why --force is justified; recorded on the version with the move.")
+    ] = None,
 ) -> None:
-    """Move the `champion` alias to a version that beats the champion on the same future test period."""
+    """Move the `champion` alias to a version whose lead over the champion holds beyond noise on the same
+    future test rows."""
     from creatorscore.training.promote import promote as run_gate
 
-    rule = _model_config(model, config).promotion
-    chosen, decision = run_gate(model, version, rule, tracking_uri)
+    if force != bool(reason and reason.strip()):
+        raise UserError("--force and --reason TEXT go together: say why the comparison is skipped")
+    chosen, decision = run_gate(
+        model, version, _model_config(model, config), tracking_uri, reason.strip() if force else None
+    )
     if not decision.promote:
         raise UserError(f"{model} v{chosen} not promoted: {decision.reason}")
     err.print(f"{model} v{chosen} is now champion: {decision.reason}", highlight=False, soft_wrap=True)
@@ -167,7 +193,7 @@ def score(
     with err.status(f"computing features and scoring as of {moment:%Y-%m-%d %H:%M}"):
         scored = score_creators(compute_features(tables, [moment], defs), *champions)
     write_table(out, scored)
-    versions = ", ".join(f"{m.name} v{m.version}" for m in champions)
+    versions = ", ".join(f"{m.record.name} v{m.record.version}" for m in champions)
     err.print(
         f"{len(scored):,} creators scored as of {moment:%Y-%m-%d} ({versions}) -> {out}", highlight=False
     )

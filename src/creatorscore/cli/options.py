@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from creatorscore.errors import UserError
+from creatorscore.locations import VARIABLES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,7 +34,11 @@ DataOption = Annotated[
     Path, typer.Option(help="Folder holding the contract tables (see `creatorscore validate`).")
 ]
 DefinitionsOption = Annotated[
-    Path | None, typer.Option(help="Feature definitions folder (default: features/).")
+    Path | None,
+    typer.Option(
+        envvar=VARIABLES["features"],
+        help="Feature definitions folder (default: the checkout's features/, else the installed copy).",
+    ),
 ]
 AsOfOption = Annotated[
     datetime | None,

@@ -115,30 +115,31 @@ def report_model(
     definitions: DefinitionsOption = None,
 ) -> None:
     """A model's global behaviour, logged to MLflow with the model's run under reports/."""
-    from creatorscore.reports.model import held_out_moments, held_out_rows, model_report
+    import pandas as pd
+
+    from creatorscore.reports.model import held_out_rows, model_report
     from creatorscore.scoring.batch import check_definitions
-    from creatorscore.training.config import load_config
-    from creatorscore.training.registry import client, load_model
+    from creatorscore.training.registry import client, load_model, read_test_predictions
 
     registered = load_model(model, version, tracking_uri)
+    record = registered.record
     mlflow_client = client(tracking_uri)
-    run = mlflow_client.get_run(registered.run_id)
+    run = mlflow_client.get_run(record.run_id)
     with tempfile.TemporaryDirectory() as scratch:
-        config = load_config(mlflow_client.download_artifacts(registered.run_id, "config.yaml", scratch))
-        metrics_path = mlflow_client.download_artifacts(registered.run_id, "metrics.json", scratch)
+        metrics_path = mlflow_client.download_artifacts(record.run_id, "metrics.json", scratch)
         metrics = json.loads(Path(metrics_path).read_text())
+    predictions = read_test_predictions(mlflow_client, record)
     data = data or _recorded_source(run)
     refuse_output_in_inputs(out, data, definitions)
     tables, defs = load_for_features(data, definitions)
     check_definitions([registered], defs.version)
-    test_period = run.data.params["test_as_of"]
-    moments = held_out_moments(tables, config.split, test_period)
+    moments = [pd.Timestamp(moment) for moment in record.test_moments]
     with err.status(f"rebuilding {len(moments)} test snapshots and explaining them"):
-        rows = held_out_rows(tables, defs, moments, config.split.horizon_days, config.target)
-        page = model_report(registered, defs, rows, metrics, config.target, test_period)
+        rows = held_out_rows(tables, defs, moments, record.horizon_days, record.target)
+        page = model_report(registered, defs, rows, metrics, predictions)
     _write(page, out)
-    mlflow_client.log_artifact(registered.run_id, str(out), "reports")
-    err.print(f"logged to run {registered.run_id} under reports/{out.name}", highlight=False)
+    mlflow_client.log_artifact(registered.record.run_id, str(out), "reports")
+    err.print(f"logged to run {registered.record.run_id} under reports/{out.name}", highlight=False)
 
 
 def _recorded_source(run) -> Path:

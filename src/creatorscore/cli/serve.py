@@ -13,11 +13,10 @@ from rich.markup import escape
 
 from creatorscore.cli.options import TrackingOption, err
 from creatorscore.errors import UserError
+from creatorscore.locations import VARIABLES, folder
 from creatorscore.redact import redact, redact_uri
 from creatorscore.serving.access import HASHED, ApiKeys, Role, digest
 from creatorscore.serving.store_uri import DEFAULT_STORE, STORE_VARIABLE
-
-SERVING_DIR = Path(__file__).resolve().parents[3] / "serving"
 
 
 def serve(
@@ -37,20 +36,24 @@ def serve(
         ),
     ] = None,
 ) -> None:
-    """Serve both champion models over HTTP (BentoML); keys from $CREATORSCORE_API_KEYS[_FILE]."""
+    """Serve both champion models over HTTP (BentoML); keys from $CREATORSCORE_API_KEYS[_FILE].
+
+    The service is serving/service.py of $CREATORSCORE_SERVING, else of the checkout, else the
+    installed copy; its feature definitions are found likewise ($CREATORSCORE_FEATURES)."""
     from creatorscore.features.store import open_store
     from creatorscore.serving.limits import MAX_BODY_VARIABLE, max_body_bytes
-    from creatorscore.serving.model_source import load_models
+    from creatorscore.serving.model_source import SERVICE_MLFLOW_ENV, load_models
     from creatorscore.training import registry
 
     ApiKeys.from_environment()  # a missing or malformed key list fails here, in one line
     body_cap = max_body_bytes_ or max_body_bytes()  # and so does a malformed body cap
     store = _absolute(store)
     open_store(store).metadata()
-    if not (SERVING_DIR / "service.py").is_file():
-        raise UserError(f"no serving/service.py at {SERVING_DIR}: serve runs from a creatorscore checkout")
+    serving_dir = service_folder()
+    for name, value in SERVICE_MLFLOW_ENV.items():  # for this check and the service started below
+        os.environ.setdefault(name, value)
     loaded = load_models(registry.tracking_uri(tracking_uri))  # no model, no start: say why here, in one line
-    models = ", ".join(f"{m.name} v{m.version}" for m in loaded.models.values())
+    models = ", ".join(f"{m.record.name} v{m.record.version}" for m in loaded.models.values())
     if loaded.problem:
         err.print(
             f"[bold yellow]registry unavailable[/] ({escape(redact(loaded.problem))}); serving kept copies",
@@ -67,12 +70,23 @@ def serve(
     }
     where = f"http://{host}:{port} (OpenAPI: /docs.json, readiness: /readyz)"
     err.print(f"serving {redact_uri(store)} on {where}", highlight=False, soft_wrap=True)
-    os.execve(sys.executable, bentoml_serve(host, port), env)
+    os.execve(sys.executable, bentoml_serve(host, port, serving_dir), env)
 
 
-def bentoml_serve(host: str, port: int) -> list[str]:
+def service_folder() -> Path:
+    """The folder holding service.py; UserError naming the variable to set when there is none."""
+    found = folder("serving")
+    if not (found / "service.py").is_file():
+        raise UserError(
+            f"no service.py in {found}: set ${VARIABLES['serving']} to a folder holding creatorscore's "
+            "serving/service.py"
+        )
+    return found
+
+
+def bentoml_serve(host: str, port: int, serving_dir: Path | None = None) -> list[str]:
     """The BentoML command `serve` becomes once it has checked keys, store and models."""
-    service = ["service:CreatorScore", "--working-dir", str(SERVING_DIR)]
+    service = ["service:CreatorScore", "--working-dir", str(serving_dir or service_folder())]
     return [sys.executable, "-m", "bentoml", "serve", *service, "--host", host, "--port", str(port)]
 
 

@@ -19,9 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from creatorscore.contract.schema import POLICIES
 from creatorscore.errors import UserError
+from creatorscore.locations import default_folder
 from creatorscore.yaml_files import read_mapping
 
-DEFAULT_DIR = Path(__file__).resolve().parents[3] / "features"
+DEFAULT_DIR = default_folder("features")  # $CREATORSCORE_FEATURES and --definitions are the CLI's
 ModelT = TypeVar("ModelT", bound=BaseModel)
 REASON_FIELDS = {"value", "window", "peer_value", "peer_ratio", "market", "category"}
 

@@ -56,7 +56,7 @@ def cohort_report(
     as_of = pd.Timestamp(features["as_of"].iloc[0])
     sections = []
     for model in (abuse, quality):
-        kind = SCORE_KINDS[model.name]
+        kind = SCORE_KINDS[model.record.name]
         by_group = group_contributions(tree_contributions(model.booster, features), definitions)
         drivers = pd.DataFrame({label: by_group[mask].mean(), "whole platform": by_group.mean()})
         drivers = drivers.reindex(drivers[label].abs().sort_values(ascending=False).index)
@@ -64,15 +64,17 @@ def cohort_report(
         towards = "higher risk" if kind.adverse_sign > 0 else "higher quality"
         sections.append(
             Section(
-                f"{model.name.replace('_', ' ')} (v{model.version})",
+                f"{model.record.name.replace('_', ' ')} (v{model.record.version})",
                 paragraphs=[
                     f"Mean contribution per fact group, in {kind.space}: positive values push the score "
                     f"up ({towards}). A group whose cohort bar differs from the platform's is what sets the "
                     "cohort apart."
                 ],
                 tables=[
-                    _quantiles_table(score[mask], score, label, ".2%" if model.task == "binary" else ".2f"),
-                    *([_tiers_table(score[mask], score, label)] if model.task == "binary" else []),
+                    _quantiles_table(
+                        score[mask], score, label, ".2%" if model.record.task == "binary" else ".2f"
+                    ),
+                    *([_tiers_table(score[mask], score, label)] if model.record.task == "binary" else []),
                 ],
                 charts=[
                     Chart(
@@ -87,7 +89,7 @@ def cohort_report(
                         "Score distribution",
                         charts.data_uri(
                             charts.distributions(
-                                score[mask], score, kind.score, label, log=model.task == "binary"
+                                score[mask], score, kind.score, label, log=model.record.task == "binary"
                             )
                         ),
                     ),
@@ -98,7 +100,7 @@ def cohort_report(
         title=f"Cohort report: {label}",
         subtitle=(
             f"{int(mask.sum()):,} of {len(features):,} creators; data as of {as_of:%Y-%m-%d %H:%M} UTC; "
-            f"{abuse.name} v{abuse.version}, {quality.name} v{quality.version}"
+            f"{abuse.record.name} v{abuse.record.version}, {quality.record.name} v{quality.record.version}"
         ),
         sections=sections,
     )

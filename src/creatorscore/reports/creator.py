@@ -68,9 +68,9 @@ def _explain(
         row,
         definitions,
         PeerIndex.build(peers, contributions.feature_names),
-        model_name=model.name,
-        model_version=model.version,
-        calibrate=model.calibrator.apply if model.task == "binary" else None,
+        model_name=model.record.name,
+        model_version=model.record.version,
+        calibrate=model.record.calibrator.apply if model.record.task == "binary" else None,
     )[0]
     return explanation, contributions
 
@@ -99,8 +99,8 @@ def _explained(
 ) -> tuple[CreatorStatement, dict[str, Contributions]]:
     """The statement, and each model's contributions for the waterfall charts."""
     row = creator_row(features, creator_id)
-    names = list(abuse.feature_names)
-    for extra in quality.feature_names:
+    names = list(abuse.record.feature_names)
+    for extra in quality.record.feature_names:
         if extra not in names:
             names.append(extra)
     peers = peer_medians(features, names)
@@ -108,17 +108,19 @@ def _explained(
     quality_expl, quality_contributions = _explain(quality, row, definitions, peers)
     mine = (features["creator_id"].astype(str) == creator_id).to_numpy()
     pct = {
-        model.name: float(market_percentiles(model.predict(features), features["market"].to_numpy())[mine][0])
+        model.record.name: float(
+            market_percentiles(model.predict(features), features["market"].to_numpy())[mine][0]
+        )
         for model in (abuse, quality)
     }
     statement = CreatorStatement(
         statement=statement_of_reasons(abuse_expl, quality_expl),
         abuse_risk=abuse_expl,
         content_quality=quality_expl,
-        abuse_risk_market_pct=pct[abuse.name],
-        content_quality_market_pct=pct[quality.name],
+        abuse_risk_market_pct=pct[abuse.record.name],
+        content_quality_market_pct=pct[quality.record.name],
     )
-    return statement, {abuse.name: abuse_contributions, quality.name: quality_contributions}
+    return statement, {abuse.record.name: abuse_contributions, quality.record.name: quality_contributions}
 
 
 def neighbourhood(tables: dict[str, pd.DataFrame], creator_id: str) -> dict[str, pd.DataFrame]:
@@ -213,7 +215,7 @@ def creator_case_file(
         title=f"Case file: creator {creator_id}",
         subtitle=(
             f"{abuse_expl.market} {abuse_expl.category}; data as of {as_of:%Y-%m-%d %H:%M} UTC; "
-            f"{abuse.name} v{abuse.version}, {quality.name} v{quality.version}; "
+            f"{abuse.record.name} v{abuse.record.version}, {quality.record.name} v{quality.record.version}; "
             f"feature definitions {abuse_expl.definitions_version}"
         ),
         sections=[
@@ -228,14 +230,14 @@ def creator_case_file(
                                 f"{abuse_expl.score:.1%}",
                                 f"{statement.abuse_risk_market_pct:.0%}",
                                 f"{abuse_expl.tier}: {sor.proposed_action}",
-                                f"{abuse.name} v{abuse.version}",
+                                f"{abuse.record.name} v{abuse.record.version}",
                             ],
                             [
                                 "content quality",
                                 f"{quality_expl.score:.2f}",
                                 f"{statement.content_quality_market_pct:.0%}",
                                 quality_expl.score_meaning,
-                                f"{quality.name} v{quality.version}",
+                                f"{quality.record.name} v{quality.record.version}",
                             ],
                         ],
                     )
@@ -268,7 +270,7 @@ def creator_case_file(
                         ),
                         "red pushes towards the adverse outcome, blue away from it",
                     )
-                    for name, expl in ((abuse.name, abuse_expl), (quality.name, quality_expl))
+                    for name, expl in ((abuse.record.name, abuse_expl), (quality.record.name, quality_expl))
                 ],
             ),
             Section(

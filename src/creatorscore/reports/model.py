@@ -1,29 +1,28 @@
 """A model's global behaviour for the policy team that sets thresholds.
 
 Performance per market, for new creators and against the baselines comes from the metrics the
-training run logged (computed once, on the run's own test rows). SHAP importance, beeswarm,
-dependence and calibration need the test rows themselves, which a run does not store: they are
-rebuilt from the data at the run's test as-of times with the same definitions and horizon,
-then scored and explained by the registered model.
+training run logged (computed once, on the run's own test rows). Calibration comes from the
+predictions the run recorded on its test rows. SHAP importance, beeswarm and dependence need the
+feature rows themselves, which a run does not store: they are rebuilt from the data at the
+record's test as-of times with the same definitions and horizon, then explained with the served
+model.
 """
 
 from __future__ import annotations
-
-import re
 
 import numpy as np
 import pandas as pd
 
 from creatorscore.errors import UserError
 from creatorscore.explain import SCORE_KINDS, Contributions, tree_contributions
-from creatorscore.features import Definitions, snapshots
+from creatorscore.features import Definitions
 from creatorscore.features.training_set import build_training_set
 from creatorscore.reports import charts
 from creatorscore.reports.cohort import group_contributions
 from creatorscore.reports.html import Chart, Page, Section, Table, number
 from creatorscore.training import plots
 from creatorscore.training.backtest import MODEL
-from creatorscore.training.config import TimeSplit
+from creatorscore.training.calibration import realised_by_tier, top_quantile_bins
 from creatorscore.training.metrics import HEADLINE, NEW_CREATOR_DAYS
 from creatorscore.training.registry import RegisteredModel
 
@@ -31,29 +30,13 @@ TOP_FEATURES = 15
 DEPENDENCE_FEATURES = 4
 # The beeswarm and dependence plots show this many test rows at most: enough to see the shape.
 PLOTTED_ROWS = 3000
-_TEST_AS_OF = re.compile(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})")
 _SCORER_NAMES = {
     MODEL: "LightGBM (this model)",
     "rule_baseline": "rule baseline",
     "linear_baseline": "linear baseline",
-    "hist_gradient_boosting": "sklearn HGB",
+    "lightgbm_defaults": "LightGBM, library defaults",
+    "champion": "champion (its evidence models)",
 }
-
-
-def held_out_moments(
-    tables: dict[str, pd.DataFrame], split: TimeSplit, test_as_of: str
-) -> list[pd.Timestamp]:
-    """The run's test as-of times: its snapshot schedule within the logged `test_as_of` range."""
-    found = _TEST_AS_OF.search(test_as_of)
-    if found is None:
-        raise UserError(f"the run's test period {test_as_of!r} is not a date range")
-    first, last = (pd.Timestamp(day, tz="UTC") for day in found.groups())
-    moments = [m for m in snapshots.every(tables, split.snapshot_every_days) if first <= m.floor("D") <= last]
-    if not moments:
-        raise UserError(
-            f"the data holds no snapshot in the run's test period {test_as_of}; is it the same data?"
-        )
-    return moments
 
 
 def held_out_rows(
@@ -83,24 +66,24 @@ def model_report(
     definitions: Definitions,
     rows: pd.DataFrame,
     metrics: dict[str, dict[str, float]],
-    target: str,
-    test_period: str,
+    predictions: pd.DataFrame,
 ) -> Page:
-    """The model report from its test rows and the metrics its run logged."""
+    """The model report from its test rows, the metrics its run logged and its recorded predictions."""
+    record = model.record
+    target, test_period = record.target, record.describe_test_period()
     if rows.empty:
         raise UserError(f"no labelled rows in the test period {test_period}")
-    kind = SCORE_KINDS[model.name]
+    kind = SCORE_KINDS[record.name]
     contributions = tree_contributions(model.booster, rows)
     per_feature, per_group = mean_abs_contributions(contributions, definitions)
     top = list(per_feature.index[:TOP_FEATURES])
     columns = [contributions.feature_names.index(name) for name in top]
     sample = np.random.default_rng(0).permutation(len(rows))[:PLOTTED_ROWS]
-    scored = rows[["market", target]].assign(score=model.predict(rows))
-    task_metrics = HEADLINE[model.task]
+    task_metrics = HEADLINE[record.task]
     return Page(
-        title=f"Model report: {model.name} v{model.version}",
+        title=f"Model report: {record.name} v{record.version}",
         subtitle=(
-            f"run {model.run_id}; feature definitions {model.definitions_version}; test period "
+            f"run {record.run_id}; feature definitions {record.definitions_version}; test period "
             f"{test_period}, {len(rows):,} labelled rows; contributions in {kind.space}"
         ),
         sections=[
@@ -180,24 +163,52 @@ def model_report(
                 ],
             ),
             Section(
-                "Calibration" if model.task == "binary" else "Predicted against observed",
+                "Calibration" if record.task == "binary" else "Predicted against observed",
+                tables=_tier_tables(predictions, target) if record.task == "binary" else [],
                 paragraphs=[
-                    "The served score on the rebuilt test rows: for abuse risk the calibrated probability "
-                    "(deciles, log scales), for content quality the predicted review score."
+                    "The backtest's scores on its test rows, each from the fold model that had not seen "
+                    "them (the served model was refit on these weeks too): for abuse risk the calibrated "
+                    "probability (deciles, log scales), for content quality the predicted review score."
                 ],
                 charts=[
                     Chart(
-                        "Calibration" if model.task == "binary" else "Predicted against observed",
+                        "Calibration" if record.task == "binary" else "Predicted against observed",
                         charts.data_uri(
-                            plots.calibration(scored, target, "score")
-                            if model.task == "binary"
-                            else plots.predicted_vs_observed(scored, target, "score")
+                            plots.calibration(predictions, target, MODEL)
+                            if record.task == "binary"
+                            else plots.predicted_vs_observed(predictions, target, MODEL)
                         ),
                     )
                 ],
             ),
         ],
     )
+
+
+def _tier_tables(predictions: pd.DataFrame, target: str) -> list[Table]:
+    """Calibration where the tiers act: the realised rate per tier and over the top 5% of scores."""
+    y, p = predictions[target].to_numpy(), predictions[MODEL].to_numpy()
+    tables = {
+        "Realised confirmation rate per risk tier (95% Wilson interval)": realised_by_tier(y, p),
+        "Equal-count bins over the top 5% of scores, where review and restrict act": top_quantile_bins(y, p),
+    }
+    return [
+        Table(
+            ["rows of", "rows", "mean predicted", "observed", "observed 95% interval"],
+            [
+                [
+                    row.group,
+                    f"{row.rows:,}",
+                    number(row.mean_predicted, ".3f"),
+                    number(row.observed, ".3f"),
+                    f"{number(row.observed_low, '.3f')}..{number(row.observed_high, '.3f')}",
+                ]
+                for row in table.itertuples()
+            ],  # fmt: skip
+            caption=caption,
+        )
+        for caption, table in tables.items()
+    ]
 
 
 def _segments_table(metrics: dict[str, float], names: list[str]) -> Table:

@@ -15,11 +15,11 @@ SCORES = ("abuse_risk", "content_quality")
 def check_definitions(models: list[RegisteredModel], definitions_version: str) -> None:
     """Refuse to score features the models were not trained on."""
     for model in models:
-        if model.definitions_version != definitions_version:
+        if model.record.definitions_version != definitions_version:
             raise UserError(
-                f"{model.name} v{model.version} was trained on feature definitions "
-                f"{model.definitions_version}, but features/ is now {definitions_version}; "
-                f"retrain with `creatorscore train --model {model.name}` and promote it"
+                f"{model.record.name} v{model.record.version} was trained on feature definitions "
+                f"{model.record.definitions_version}, but features/ is now {definitions_version}; "
+                f"retrain with `creatorscore train --model {model.record.name}` and promote it"
             )
 
 
@@ -33,8 +33,10 @@ def score_creators(features: pd.DataFrame, abuse: RegisteredModel, quality: Regi
     tier and model versions: every field of a /score item, so batch and online output agree."""
     scored = features[["creator_id", "as_of", "market"]].copy()
     for model in (abuse, quality):
-        scored[model.name] = model.predict(features)
-        scored[f"{model.name}_market_pct"] = market_percentiles(scored[model.name], scored["market"])
-        scored[f"{model.name}_version"] = model.version
-    scored["risk_tier"] = risk_tier_values(scored[abuse.name].to_numpy())
+        scored[model.record.name] = model.predict(features)
+        scored[f"{model.record.name}_market_pct"] = market_percentiles(
+            scored[model.record.name], scored["market"]
+        )
+        scored[f"{model.record.name}_version"] = model.record.version
+    scored["risk_tier"] = risk_tier_values(scored[abuse.record.name].to_numpy())
     return scored.reset_index(drop=True)

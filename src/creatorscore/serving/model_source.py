@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +28,15 @@ from creatorscore.training.registry import (
 
 logger = logging.getLogger(__name__)
 KEPT_PREFIX = "creatorscore-"  # BentoML model names: creatorscore-abuse_risk, creatorscore-content_quality
+# The MLflow settings a service process starts with unless its environment says otherwise: an
+# unreachable registry should fail over in seconds, not after minutes of retries, and download
+# progress bars have no place in a service's log. MLflow reads them only from the environment,
+# so `creatorscore serve` (the edge) puts them there for itself and the service it starts.
+SERVICE_MLFLOW_ENV = {
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "5",
+    "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
+}
 
 
 @dataclass(frozen=True)
@@ -42,11 +50,6 @@ class LoadedModels:
 def load_models(uri: str | None = None) -> LoadedModels:
     """Both champions from the registry, else the copies last kept; UserError when neither exists."""
     registry = tracking_uri(uri)
-    # an unreachable registry should fail over in seconds, not after minutes of retries, and
-    # download progress bars have no place in a service's log
-    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")
-    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "5")
-    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     try:
         models = {name: load_champion(name, registry) for name in SCORES}
     except Exception as error:  # noqa: BLE001 - any registry failure means: fall back, and say why
@@ -70,8 +73,8 @@ def load_models(uri: str | None = None) -> LoadedModels:
         except Exception as error:  # noqa: BLE001 - a fallback copy must never stop serving
             logger.warning(
                 "could not keep %s v%s in the BentoML model store: %s",
-                model.name,
-                model.version,
+                model.record.name,
+                model.record.version,
                 redact(str(error)),
             )
     return LoadedModels(models, "registry", redact(registry), None)
@@ -85,11 +88,11 @@ def keep(model: RegisteredModel) -> None:
     import bentoml
     from bentoml.exceptions import NotFound
 
-    tag = f"{KEPT_PREFIX}{model.name}:v{model.version}-{model.run_id[:12]}".lower()
+    tag = f"{KEPT_PREFIX}{model.record.name}:v{model.record.version}-{model.record.run_id[:12]}".lower()
     with contextlib.suppress(NotFound):
         bentoml.models.delete(tag)
     with bentoml.models.create(
-        tag, labels={"registry_version": model.version}, metadata={"run_id": model.run_id}
+        tag, labels={"registry_version": model.record.version}, metadata={"run_id": model.record.run_id}
     ) as kept:
         save_model_files(model, Path(kept.path))
 

@@ -83,9 +83,9 @@ class OnlineScorer:
         watch_every: float = WATCH_EVERY,
     ):
         self.store = store
-        self.models = {abuse.name: abuse, quality.name: quality}
+        self.models = {abuse.record.name: abuse, quality.record.name: quality}
         self.definitions = definitions
-        self.model_versions = {name: model.version for name, model in self.models.items()}
+        self.model_versions = {name: model.record.version for name, model in self.models.items()}
         self.problem: str | None = None  # why the store's latest generation is not being served
         self._failure: tuple[str, str] | None = None  # a generation that cannot be served, and why
         self.scored: ScoredStore | None = None  # the generation served; None until one is scored
@@ -168,7 +168,7 @@ class OnlineScorer:
             for market, scores in sorted_by_market(scored[name], scored["market"]).items()
         }
         peers = {
-            name: PeerIndex.build(peer_medians(frame, model.feature_names), model.feature_names)
+            name: PeerIndex.build(peer_medians(frame, model.record.feature_names), model.record.feature_names)
             for name, model in self.models.items()
         }
         return ScoredStore(
@@ -247,8 +247,8 @@ class OnlineScorer:
                     self.definitions,
                     scored.peers[name],
                     model_name=name,
-                    model_version=model.version,
-                    calibrate=model.calibrator.apply if model.task == "binary" else None,
+                    model_version=model.record.version,
+                    calibrate=model.record.calibrator.apply if model.record.task == "binary" else None,
                     k=k,
                 )
             )

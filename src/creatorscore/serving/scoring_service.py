@@ -94,7 +94,7 @@ class ScoringService:
             "registry": redact_uri(loaded.registry),
             "registry_problem": loaded.problem,
             "models": {
-                name: {"version": model.version, "run_id": model.run_id}
+                name: {"version": model.record.version, "run_id": model.record.run_id}
                 for name, model in loaded.models.items()
             },
             "store_problem": store_problem,

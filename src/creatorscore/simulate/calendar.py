@@ -8,8 +8,7 @@ import numpy as np
 
 SECONDS_PER_DAY = 86_400
 
-# share of creators, activity multiplier and UTC offset (hours) per market
-MARKET_SHARE = {"ID": 0.32, "TH": 0.18, "VN": 0.2, "PH": 0.14, "MY": 0.1, "SG": 0.06}
+# activity multiplier and UTC offset (hours) per market; their shares are in config.MARKET_SHARE
 MARKET_ACTIVITY = {"ID": 1.2, "TH": 1.0, "VN": 1.1, "PH": 0.9, "MY": 0.85, "SG": 0.7}
 MARKET_UTC_OFFSET = {"ID": 7, "TH": 7, "VN": 7, "PH": 8, "MY": 8, "SG": 8}
 

@@ -181,7 +181,7 @@ def draw_reviews(
     config: SimulationConfig, pop: Population, sessions: Sessions, rng: np.random.Generator
 ) -> Reviews:
     """Reviewers score a small sample of streams: latent quality plus rater noise."""
-    sampled = np.flatnonzero(rng.random(len(sessions)) < 0.04)
+    sampled = np.flatnonzero(rng.random(len(sessions)) < config.review_rate)
     creator = sessions.creator[sampled]
     start = sessions.start[sampled]
     reviewed = start + rng.uniform(0.5, 7, len(sampled))
@@ -209,14 +209,18 @@ def draw_cases(config: SimulationConfig, pop: Population, rng: np.random.Generat
     p_confirm = np.full(n, NON_ABUSER_CONFIRMED)
     for name, (opens, confirms) in DETECTION.items():
         member = pop.is_archetype(name)
-        p_open[member], p_confirm[member] = opens, confirms
+        p_open[member] = min(1.0, opens * config.detection_scale)
+        p_confirm[member] = min(1.0, confirms * config.detection_scale)
     p_open = np.where(pop.mimic, 0.5 * p_open, p_open)
     p_open = np.where(abuser, p_open, NON_ABUSER_INVESTIGATED)
-    opened = np.where(abuser, pop.onset_day + 3 + rng.gamma(2, 10, n), rng.uniform(0, config.days, n))
+    delay = config.label_delay
+    opened = np.where(
+        abuser, pop.onset_day + 3 * delay + rng.gamma(2, 10, n) * delay, rng.uniform(0, config.days, n)
+    )
     opened = np.maximum(opened, pop.onboard_day + 1)
     investigated = (rng.random(n) < p_open) & (opened < config.days)
 
-    closed = opened + rng.uniform(5, 45, n)
+    closed = opened + rng.uniform(5, 45, n) * delay
     confirmed = rng.random(n) < p_confirm
     still_open = closed >= config.days
     outcome = np.where(still_open, "open", np.where(confirmed, "confirmed", "cleared"))

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from creatorscore.simulate.calendar import MARKET_ACTIVITY, MARKET_SHARE
-from creatorscore.simulate.config import SimulationConfig
+from creatorscore.simulate.calendar import MARKET_ACTIVITY
+from creatorscore.simulate.config import ARCHETYPES, SimulationConfig
 
 CATEGORIES = {
     # share of creators, typical order value in USD
@@ -27,15 +27,6 @@ CATEGORIES = {
 
 NONE = "none"
 EMERGING = "engagement_botting"
-# share among abusers; the emerging tactic is drawn separately so it can start late
-ARCHETYPES = {
-    "brushing": 0.22,
-    "misleading_claims": 0.2,
-    "counterfeit": 0.16,
-    "off_platform_diversion": 0.14,
-    "incentive_abuse": 0.14,
-    "coordinated_ring": 0.14,
-}
 ARCHETYPE_NAMES = (NONE, *ARCHETYPES, EMERGING)
 RING_SIZE = (3, 8)
 
@@ -75,8 +66,8 @@ class Population:
 
 def draw_population(config: SimulationConfig, rng: np.random.Generator) -> Population:
     n, days = config.creators, config.days
-    markets = np.array(list(MARKET_SHARE))
-    market = rng.choice(markets, size=n, p=list(MARKET_SHARE.values()))
+    markets = np.array(list(config.markets))
+    market = rng.choice(markets, size=n, p=list(config.markets.values()))
     categories = np.array(list(CATEGORIES))
     shares = np.array([share for share, _ in CATEGORIES.values()])
     category_index = rng.choice(len(categories), size=n, p=shares / shares.sum())
@@ -104,7 +95,7 @@ def draw_population(config: SimulationConfig, rng: np.random.Generator) -> Popul
         quality_z=quality_z,
         audience=audience,
         session_rate=session_rate,
-        price=typical_price * np.exp(rng.normal(0, 0.35, n)),
+        price=typical_price * np.exp(rng.normal(0, 0.35, n)) * config.price_scale,
         archetype=archetype,
         onset_day=onset_day,
         mimic=abuser & (rng.random(n) < config.mimic_share),
@@ -120,8 +111,8 @@ def _draw_abuse(
     archetype = np.zeros(n, dtype=np.int64)
     u = rng.random(n)
     abusive = u < config.abuser_share
-    names = list(ARCHETYPES)
-    archetype[abusive] = 1 + rng.choice(len(names), size=abusive.sum(), p=list(ARCHETYPES.values()))
+    mix = [config.archetypes.get(name, 0.0) for name in ARCHETYPES]
+    archetype[abusive] = 1 + rng.choice(len(ARCHETYPES), size=abusive.sum(), p=mix)
     emerging = (u >= config.abuser_share) & (u < config.abuser_share + config.emerging_share)
     archetype[emerging] = ARCHETYPE_NAMES.index(EMERGING)
 

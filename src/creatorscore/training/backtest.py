@@ -1,4 +1,5 @@
-"""One backtest: split by time, fit the model and its baselines, score all of them on the future.
+"""One backtest: rolling-origin folds by time, the model and its baselines scored on each fold's future,
+then the served model refit on every labelled snapshot.
 
 Pure apart from the clock: a training set (and optional ground truth) in, a `Backtest` out.
 Logging to MLflow and printing happen elsewhere.
@@ -7,13 +8,11 @@ Logging to MLflow and printing happen elsewhere.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-from threadpoolctl import threadpool_limits
 
 from creatorscore.errors import UserError
 from creatorscore.features import Definitions
@@ -26,42 +25,77 @@ from creatorscore.training.baselines import (
 from creatorscore.training.config import LightGBMParams, ModelConfig
 from creatorscore.training.metrics import segment_metrics
 from creatorscore.training.models import (
-    Calibrator,
+    best_rounds,
+    default_lightgbm,
     fit_booster,
     fit_calibrator,
     monotone_constraints,
+    predict,
     raw_score,
     select_features,
 )
-from creatorscore.training.split import SplitPlan, plan_split
+from creatorscore.training.record import Calibrator, Interval
+from creatorscore.training.split import SplitPlan, plan_folds
 from creatorscore.training.tuning import tune
+from creatorscore.training.uncertainty import bootstrap_interval
 
 MODEL = "lightgbm"
 RULES = "rule_baseline"
 LINEAR = "linear_baseline"
-HGB = "hist_gradient_boosting"
+DEFAULTS = "lightgbm_defaults"
+REFIT_RULE = (
+    "refit on every labelled snapshot with the configured parameters for the latest fold's early-stopped "
+    "best iteration (the fold trained on the most history; no later period is left to stop on); the "
+    "calibrator is the configured method fitted on every fold's test margins, each from its own fold's "
+    "booster: out-of-time scores of models trained like the served one"
+)
+
+
+@dataclass(frozen=True)
+class FoldFit:
+    """One fold's evidence model: fitted on its training period, stopped and calibrated on validation."""
+
+    plan: SplitPlan
+    booster: lgb.Booster
+    calibrator: Calibrator
 
 
 @dataclass
 class Backtest:
-    """A fitted model with everything needed to use it, and its test-period evidence."""
+    """The evidence (rolling-origin folds and their pooled test scores) and the model that is served."""
 
     config: ModelConfig
     params: LightGBMParams
     features: list[str]
     monotone: list[int]
-    plan: SplitPlan
-    booster: lgb.Booster
-    calibrator: Calibrator
-    test_scores: pd.DataFrame  # keys, market, onboarded_at, target, truth and one column per scorer
-    metrics: dict[str, dict[str, float]]  # scorer -> "<segment>/<metric>" -> value
+    folds: tuple[FoldFit, ...]  # oldest first
+    booster: lgb.Booster  # the served booster: refit on every labelled snapshot
+    calibrator: Calibrator  # the served calibrator
+    refit_snapshots: tuple[pd.Timestamp, ...]
+    test_scores: pd.DataFrame  # keys, fold, market, onboarded_at, target, truth and one column per scorer
+    metrics: dict[str, dict[str, float]]  # scorer -> "<segment>/<metric>" -> value, pooled over folds
     seconds: dict[str, float] = field(default_factory=dict)
     tuning_trials: int = 0
+    intervals: dict[str, Interval] = field(default_factory=dict)  # the model's gate metrics, bootstrapped
+
+    @property
+    def plan(self) -> SplitPlan:
+        """The latest fold's periods: the split nearest the future."""
+        return self.folds[-1].plan
+
+    @property
+    def rounds(self) -> int:
+        return best_rounds(self.booster)
 
     def predict(self, x: pd.DataFrame) -> np.ndarray:
         """The served score: a calibrated probability for abuse, a review score for quality."""
-        margin = raw_score(self.booster, x[self.features])
-        return self.calibrator.apply(margin) if self.config.task == "binary" else margin
+        return predict(self.booster, self.calibrator, self.config.task, x[self.features])
+
+    def beats_default_lightgbm(self) -> bool | None:
+        """Whether the shipped config beat LightGBM with library defaults on the gate metric."""
+        key = f"overall/{self.config.promotion.metric}"
+        ours, theirs = self.metrics[MODEL].get(key, np.nan), self.metrics[DEFAULTS].get(key, np.nan)
+        return None if np.isnan(ours) or np.isnan(theirs) else bool(ours >= theirs)
 
 
 def latent_truth(frame: pd.DataFrame, creators: pd.DataFrame, task: str) -> pd.Series:
@@ -84,88 +118,175 @@ def run_backtest(
     definitions: Definitions,
     truth_creators: pd.DataFrame | None = None,
 ) -> Backtest:
-    """Fit on the training period, stop early and calibrate on validation, evaluate on test."""
+    """Evaluate the config fold by fold on the future, then refit the served model on everything."""
     seconds: dict[str, float] = {}
     features = select_features(config, definitions)
     monotone = monotone_constraints(config, definitions, features)
     labelled = frame[frame[config.target].notna()]
-    plan = plan_split(labelled["as_of"].unique(), config.split)
-    period = plan.period_of(labelled["as_of"])
-    parts = {name: labelled[period == name] for name in ("train", "validation", "test")}
-    xy = {name: (rows[features], rows[config.target]) for name, rows in parts.items()}
-    if config.task == "binary":
-        _require_both_classes({name: y for name, (_, y) in xy.items()}, config.target)
+    plans = _with_both_classes(labelled, plan_folds(labelled["as_of"].unique(), config.split), config)
+    plans = _say_schedule(plans, labelled["as_of"], config.split.snapshot_every_days)
 
     params, trials = config.lightgbm, 0
     if config.tuning.trials:
+        # on the oldest fold: its validation period precedes every fold's test period
+        xy = _periods(labelled, plans[0], features, config.target)
         started = time.perf_counter()
         params, trials = tune(config, monotone, xy["train"], xy["validation"])
         seconds["tuning"] = time.perf_counter() - started
 
+    folds, scored, margins = [], [], []
+    for number, plan in enumerate(plans):
+        fold, scores, margin = _evaluate_fold(labelled, plan, config, params, features, monotone, seconds)
+        folds.append(fold)
+        scored.append(scores.assign(fold=number))
+        margins.append(margin)
+    scores = pd.concat(scored, ignore_index=True)
+    truth = latent_truth(scores, truth_creators, config.task) if truth_creators is not None else None
+    if truth is not None:
+        scores["truth"] = truth
+    scorers = [name for name in scores.columns if name in (MODEL, RULES, LINEAR, DEFAULTS)]
+    metrics = {
+        name: segment_metrics(scores, config.target, scores[name], config.task, truth) for name in scorers
+    }
+
+    started = time.perf_counter()
+    rounds = best_rounds(folds[-1].booster)
+    booster = fit_booster(
+        config, params, monotone, (labelled[features], labelled[config.target]), rounds=rounds
+    )
+    calibrator = (
+        fit_calibrator(config.calibration.method, np.concatenate(margins), scores[config.target])
+        if config.task == "binary"
+        else Calibrator(method="none")
+    )
+    seconds["refit"] = time.perf_counter() - started
+    refit_snapshots = tuple(sorted(labelled["as_of"].unique()))
+    gate = config.promotion.metric
+    intervals = {f"overall/{gate}": bootstrap_interval(scores, config.target, MODEL, gate)}
+    return Backtest(
+        config, params, features, monotone, tuple(folds), booster, calibrator, refit_snapshots,
+        scores, metrics, seconds, trials, intervals,
+    )  # fmt: skip
+
+
+def _periods(
+    labelled: pd.DataFrame, plan: SplitPlan, features: list[str], target: str
+) -> dict[str, tuple[pd.DataFrame, pd.Series]]:
+    period = plan.period_of(labelled["as_of"])
+    return {
+        name: (labelled.loc[period == name, features], labelled.loc[period == name, target])
+        for name in ("train", "validation", "test")
+    }
+
+
+def _evaluate_fold(
+    labelled: pd.DataFrame,
+    plan: SplitPlan,
+    config: ModelConfig,
+    params: LightGBMParams,
+    features: list[str],
+    monotone: list[int],
+    seconds: dict[str, float],
+) -> tuple[FoldFit, pd.DataFrame, np.ndarray]:
+    """Fit the model and its baselines on one fold; its test rows scored by each, and the model's
+    raw test margins (what the served calibrator is fitted on)."""
+    xy = _periods(labelled, plan, features, config.target)
+    if config.task == "binary":
+        _require_both_classes({name: y for name, (_, y) in xy.items()}, config.target, plan)
     started = time.perf_counter()
     booster = fit_booster(config, params, monotone, xy["train"], xy["validation"])
-    seconds["lightgbm_fit"] = time.perf_counter() - started
+    _add(seconds, "lightgbm_fit", started)
     calibrator = (
         fit_calibrator(
             config.calibration.method, raw_score(booster, xy["validation"][0]), xy["validation"][1]
         )
         if config.task == "binary"
-        else Calibrator("none")
+        else Calibrator(method="none")
     )
-    fitted = Backtest(config, params, features, monotone, plan, booster, calibrator, pd.DataFrame(), {})
-    scorers = _fit_baselines(config, xy["train"], seconds)
-
-    test = parts["test"]
-    scores = test[["creator_id", "as_of", "market", "onboarded_at", config.target]].copy()
-    scores[MODEL] = fitted.predict(test)
-    for name, scorer in scorers.items():
-        scores[name] = scorer(test[features])
-    truth = latent_truth(test, truth_creators, config.task) if truth_creators is not None else None
-    if truth is not None:
-        scores["truth"] = truth
-    fitted.test_scores = scores
-    fitted.metrics = {
-        name: segment_metrics(scores, config.target, scores[name], config.task, truth)
-        for name in (MODEL, *scorers)
-    }
-    fitted.seconds = seconds
-    fitted.tuning_trials = trials
-    return fitted
+    fold = FoldFit(plan, booster, calibrator)
+    test_x = xy["test"][0]
+    test = labelled.loc[test_x.index]
+    scores = test[["creator_id", "as_of", "market", "onboarded_at", config.target]].reset_index(drop=True)
+    scores[MODEL] = predict(booster, calibrator, config.task, test_x)
+    for name, scorer in _fit_baselines(config, xy["train"], seconds).items():
+        scores[name] = scorer(test_x)
+    return fold, scores, raw_score(booster, test_x)
 
 
-def _require_both_classes(labels: dict[str, pd.Series], target: str) -> None:
+def snapshot_spacing(as_of: pd.Series) -> int | None:
+    """Days between a training set's snapshots (the smallest gap), None with a single snapshot."""
+    gaps = np.diff(np.sort(as_of.unique()))
+    return int(gaps.min() / np.timedelta64(1, "D")) if len(gaps) else None
+
+
+def _say_schedule(plans: tuple[SplitPlan, ...], as_of: pd.Series, configured: int) -> tuple:
+    """Note in the plans when the snapshots come more often than configured (a short history)."""
+    spacing = snapshot_spacing(as_of)
+    if spacing is None or spacing >= configured:
+        return plans
+    note = f"snapshots every {spacing} days, not {configured}: the history is too short for weekly periods"
+    adapted = "; ".join(filter(None, (note, plans[-1].adapted)))
+    return tuple(replace(plan, adapted=adapted) for plan in plans)
+
+
+def _with_both_classes(labelled: pd.DataFrame, plans: tuple[SplitPlan, ...], config: ModelConfig) -> tuple:
+    """The folds whose periods all hold both classes: older folds on a young market may hold no
+    confirmed abuser yet, and are dropped (oldest first, and said); the latest must hold both."""
+    if config.task != "binary":
+        return plans
+    kept = []
+    for plan in reversed(plans):
+        labels = plan.period_of(labelled["as_of"])
+        counts = labelled.groupby(labels)[config.target].agg(["min", "max"])
+        if len(counts) == 3 and (counts["min"] < counts["max"]).all():
+            kept.append(plan)
+        elif kept:
+            break
+        else:
+            return plans[-1:]  # the latest fold's refusal names the period and its rows
+    if len(kept) == len(plans):
+        return plans
+    note = f"{len(kept)} of {config.split.folds} folds: older test blocks hold no positive {config.target}"
+    adapted = "; ".join(filter(None, (note, plans[-1].adapted)))
+    return tuple(replace(plan, adapted=adapted) for plan in reversed(kept))
+
+
+def _add(seconds: dict[str, float], key: str, started: float) -> None:
+    seconds[key] = seconds.get(key, 0.0) + time.perf_counter() - started
+
+
+def _require_both_classes(labels: dict[str, pd.Series], target: str, plan: SplitPlan) -> None:
     """A period with one class cannot train, stop early, calibrate or be evaluated."""
     for period, y in labels.items():
         if y.nunique() < 2:
+            moments = getattr(plan, period)
             raise UserError(
-                f"the {period} period has only {'negative' if (y == 0).all() else 'positive'} {target}s "
-                f"({len(y):,} rows); simulate or collect more creators or days"
+                f"the {period} period {moments[0]:%Y-%m-%d}..{moments[-1]:%Y-%m-%d} has only "
+                f"{'negative' if (y == 0).all() else 'positive'} {target}s ({len(y):,} rows); "
+                "simulate or collect more creators or days"
             )
 
 
 def _fit_baselines(config: ModelConfig, train: tuple[pd.DataFrame, pd.Series], seconds: dict) -> dict:
-    """Fit the rule, linear and HistGradientBoosting comparisons; return a scoring function each."""
+    """Fit the rule, linear and default-LightGBM comparisons; return a scoring function each."""
     x, y = train
     seed = config.lightgbm.seed
     if config.task == "binary":
         rules = RuleBaseline().fit(x, y)
         linear = logistic_baseline(seed)
-        hgb = HistGradientBoostingClassifier(random_state=seed, early_stopping=False, max_iter=100)
     else:
         rules = PastReviewBaseline().fit(x, y)
         linear = linear_baseline()
-        hgb = HistGradientBoostingRegressor(random_state=seed, early_stopping=False, max_iter=100)
     started = time.perf_counter()
     linear.fit(x, y)
-    seconds["linear_fit"] = time.perf_counter() - started
+    _add(seconds, "linear_fit", started)
     started = time.perf_counter()
-    with threadpool_limits(limits=config.lightgbm.num_threads, user_api="openmp"):  # same cores as LightGBM
-        hgb.fit(x, y)
-    seconds["hist_gradient_boosting_fit"] = time.perf_counter() - started
+    defaults = default_lightgbm(config, x, y)
+    _add(seconds, "lightgbm_defaults_fit", started)
 
     def scorer(model):
         if config.task == "binary":
             return lambda rows: model.predict_proba(rows)[:, 1]
         return model.predict
 
-    return {RULES: scorer(rules), LINEAR: scorer(linear), HGB: scorer(hgb)}
+    return {RULES: scorer(rules), LINEAR: scorer(linear), DEFAULTS: defaults.predict}

@@ -14,7 +14,9 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-RULE_INPUTS = ("active_violation_points_90d", "reports_90d", "orders_90d", "refund_rate_28d")
+# feature names: the report rate comes from features/reports.yaml, so its zero-orders rule (no rate,
+# hence no report threshold crossed) is the definitions' own, not a second one
+RULE_INPUTS = ("active_violation_points_90d", "reports_per_1k_orders_90d", "refund_rate_28d")
 
 
 class RuleBaseline(ClassifierMixin, BaseEstimator):
@@ -40,11 +42,11 @@ class RuleBaseline(ClassifierMixin, BaseEstimator):
     def risk_score(self, X: pd.DataFrame) -> np.ndarray:
         """A score in [0, 1] ordering creators the way the rules would queue them."""
         points = X["active_violation_points_90d"].fillna(0).to_numpy()
-        reports_per_1k = 1000 * X["reports_90d"].fillna(0) / X["orders_90d"].fillna(0).clip(lower=1)
+        reports_per_1k = X["reports_per_1k_orders_90d"].fillna(0).to_numpy()
         refund = X["refund_rate_28d"].fillna(0).to_numpy()
         crossed = (
             (points >= self.points_threshold).astype(float)
-            + (reports_per_1k.to_numpy() >= self.reports_per_1k_threshold)
+            + (reports_per_1k >= self.reports_per_1k_threshold)
             + (refund >= self.refund_rate_threshold)
         )
         return (crossed + np.minimum(points / (10 * self.points_threshold), 0.99)) / 4

@@ -8,9 +8,9 @@ from typing import Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from creatorscore.errors import UserError
+from creatorscore.locations import folder
 from creatorscore.yaml_files import read_mapping
 
-DEFAULT_DIR = Path(__file__).resolve().parents[3] / "training"
 MODEL_NAMES = ("abuse_risk", "content_quality")
 
 # Test metrics the gate can compare, named as training/metrics.py logs them: only those where
@@ -66,6 +66,12 @@ class TimeSplit(_Strict):
     )
     purge_validation: bool = Field(
         True, description="Also keep training label windows out of the validation period."
+    )
+    folds: int = Field(
+        3,
+        ge=1,
+        description="Rolling-origin folds: test blocks stepping back in time, each with its own purged "
+        "training and validation periods; fewer are used where the history is short.",
     )
 
 
@@ -161,7 +167,7 @@ def load_config(path: Path | str) -> ModelConfig:
 
 
 def default_config(name: str) -> ModelConfig:
-    """The checked-in config of a registered model name."""
+    """The config of a registered model name in $CREATORSCORE_TRAINING, else the checked-in one."""
     if name not in MODEL_NAMES:
         raise UserError(f"unknown model {name!r}; choose one of {', '.join(MODEL_NAMES)}")
-    return load_config(DEFAULT_DIR / f"{name}.yaml")
+    return load_config(folder("training") / f"{name}.yaml")

@@ -11,6 +11,7 @@ from creatorscore.contract.schema import TABLES
 from creatorscore.features import Definitions
 from creatorscore.outputs import write_table
 from creatorscore.training.config import TimeSplit
+from creatorscore.training.split import snapshot_step
 
 CHUNK = 1 << 20
 
@@ -40,7 +41,8 @@ def build_or_reuse(
 ):
     """The cached training set for this key, else one built from `tables_loader()` and cached.
 
-    Returns (frame, key, reused).
+    The key names the configured schedule; a history too short for it is snapshotted more
+    often (`split.snapshot_step`), which the backtest reports. Returns (frame, key, reused).
     """
     from creatorscore.features import snapshots
     from creatorscore.features.training_set import build_training_set
@@ -50,7 +52,8 @@ def build_or_reuse(
     if path.is_file():
         return pd.read_parquet(path), key, True
     tables = tables_loader()
-    moments = snapshots.every(tables, split.snapshot_every_days)
+    history = (snapshots.last_fact_at(tables) - snapshots.first_fact_at(tables)).days
+    moments = snapshots.every(tables, snapshot_step(history, split))
     frame = build_training_set(tables, moments, definitions, split.horizon_days)
     write_table(path, frame)
     return frame, key, False

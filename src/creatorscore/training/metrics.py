@@ -33,18 +33,42 @@ def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> 
     return float(total / len(y))
 
 
+def metric(name: str, y: np.ndarray, p: np.ndarray, as_of: np.ndarray) -> float:
+    """One ranking metric by the name the gate and the reports use; NaN where it is undefined.
+
+    The bootstrap recomputes single metrics hundreds of times, so each is computed on its own,
+    and `abuse_metrics`/`quality_metrics` go through here too: one implementation each."""
+    if name in ("roc_auc", "pr_auc"):
+        if not 0 < y.sum() < len(y):
+            return np.nan
+        return float((roc_auc_score if name == "roc_auc" else average_precision_score)(y, p))
+    kind, _, capacity = name.partition("_at_")
+    if capacity in CAPACITIES:
+        flagged = top_share_flags(pd.Series(p), pd.Series(as_of), CAPACITIES[capacity]).to_numpy()
+        caught = float((flagged & (y == 1)).sum())
+        denominator = y.sum() if kind == "recall" else flagged.sum()
+        return caught / denominator if denominator else np.nan
+    if name == "spearman":
+        varied = len(y) > 2 and np.ptp(y) > 0 and np.ptp(p) > 0  # rank correlation is undefined otherwise
+        return float(spearmanr(y, p).statistic) if varied else np.nan
+    if name.startswith("ndcg_at_"):
+        top = int(name.removeprefix("ndcg_at_"))
+        groups = pd.Series(np.arange(len(y))).groupby(as_of).indices.values()
+        ndcgs = [ndcg_score([y[idx]], [p[idx]], k=top) for idx in groups if len(idx) > 1]
+        return float(np.mean(ndcgs)) if ndcgs else np.nan
+    raise ValueError(f"unknown metric {name}")
+
+
 def abuse_metrics(y: pd.Series, score: pd.Series, as_of: pd.Series) -> dict[str, float]:
     """Ranking, review-capacity and calibration metrics of a probability score."""
-    y_arr, p = y.to_numpy(dtype=float), score.to_numpy(dtype=float)
+    y_arr, p, moments = y.to_numpy(dtype=float), score.to_numpy(dtype=float), as_of.to_numpy()
     out: dict[str, float] = {"rows": float(len(y_arr)), "positives": float(y_arr.sum())}
-    both_classes = 0 < y_arr.sum() < len(y_arr)
-    out["roc_auc"] = float(roc_auc_score(y_arr, p)) if both_classes else np.nan
-    out["pr_auc"] = float(average_precision_score(y_arr, p)) if both_classes else np.nan
-    for name, share in CAPACITIES.items():
-        flagged = top_share_flags(score, as_of, share).to_numpy()
-        caught = float((flagged & (y_arr == 1)).sum())
-        out[f"recall_at_{name}"] = caught / y_arr.sum() if y_arr.sum() else np.nan
-        out[f"precision_at_{name}"] = caught / flagged.sum() if flagged.sum() else np.nan
+    for name in (
+        "roc_auc",
+        "pr_auc",
+        *(f"{kind}_at_{c}" for c in CAPACITIES for kind in ("recall", "precision")),
+    ):
+        out[name] = metric(name, y_arr, p, moments)
     if np.all((p >= 0) & (p <= 1)):
         out["brier"] = float(np.mean((p - y_arr) ** 2))
         out["ece"] = expected_calibration_error(y_arr, p)
@@ -53,18 +77,13 @@ def abuse_metrics(y: pd.Series, score: pd.Series, as_of: pd.Series) -> dict[str,
 
 def quality_metrics(y: pd.Series, score: pd.Series, as_of: pd.Series, top: int = 100) -> dict[str, float]:
     """Rank agreement, error and NDCG@top of a predicted review score (NDCG averaged over snapshots)."""
-    y_arr, p = y.to_numpy(dtype=float), score.to_numpy(dtype=float)
-    out: dict[str, float] = {"rows": float(len(y_arr))}
-    varied = len(y_arr) > 2 and np.ptp(y_arr) > 0 and np.ptp(p) > 0  # rank correlation is undefined otherwise
-    out["spearman"] = float(spearmanr(y_arr, p).statistic) if varied else np.nan
-    out["rmse"] = float(np.sqrt(np.mean((y_arr - p) ** 2)))
-    ndcgs = [
-        ndcg_score([y_arr[idx]], [p[idx]], k=top)
-        for idx in pd.Series(np.arange(len(y_arr))).groupby(as_of.to_numpy()).indices.values()
-        if len(idx) > 1
-    ]
-    out[f"ndcg_at_{top}"] = float(np.mean(ndcgs)) if ndcgs else np.nan
-    return out
+    y_arr, p, moments = y.to_numpy(dtype=float), score.to_numpy(dtype=float), as_of.to_numpy()
+    return {
+        "rows": float(len(y_arr)),
+        "spearman": metric("spearman", y_arr, p, moments),
+        "rmse": float(np.sqrt(np.mean((y_arr - p) ** 2))),
+        f"ndcg_at_{top}": metric(f"ndcg_at_{top}", y_arr, p, moments),
+    }
 
 
 def segment_metrics(

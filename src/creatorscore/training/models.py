@@ -12,6 +12,7 @@ from sklearn.linear_model import LogisticRegression
 
 from creatorscore.features import Definitions
 from creatorscore.training.config import LightGBMParams, ModelConfig
+from creatorscore.training.record import Calibrator
 
 
 def select_features(config: ModelConfig, definitions: Definitions) -> list[str]:
@@ -70,18 +71,23 @@ def fit_booster(
     params: LightGBMParams,
     monotone: list[int],
     train: tuple[pd.DataFrame, pd.Series],
-    validation: tuple[pd.DataFrame, pd.Series],
+    validation: tuple[pd.DataFrame, pd.Series] | None = None,
+    rounds: int | None = None,
 ) -> lgb.Booster:
-    """Boost on the training period, stopping when the validation period stops improving."""
-    (x_train, y_train), (x_valid, y_valid) = train, validation
+    """Boost on the training rows until the validation period stops improving or, for a refit that
+    has no later period left to watch, for a fixed number of rounds."""
+    x_train, y_train = train
     weights = None
     if config.task == "binary":
         w = positive_weight(config, y_train)
         weights = np.where(y_train.to_numpy() == 1, w, 1.0)
     train_set = lgb.Dataset(x_train, y_train, weight=weights, free_raw_data=False)
-    valid_set = lgb.Dataset(x_valid, y_valid, reference=train_set, free_raw_data=False)
+    lgb_params = lightgbm_params(config, params, monotone)
+    if validation is None:
+        return lgb.train(lgb_params, train_set, num_boost_round=rounds or params.max_rounds)
+    valid_set = lgb.Dataset(*validation, reference=train_set, free_raw_data=False)
     return lgb.train(
-        lightgbm_params(config, params, monotone),
+        lgb_params,
         train_set,
         num_boost_round=params.max_rounds,
         valid_sets=[valid_set],
@@ -89,51 +95,55 @@ def fit_booster(
     )
 
 
+def best_rounds(booster: lgb.Booster) -> int:
+    """Rounds the booster scores with: its early-stopping best, else every round it grew."""
+    return int(booster.best_iteration or booster.current_iteration())
+
+
 def raw_score(booster: lgb.Booster, x: pd.DataFrame) -> np.ndarray:
     """The booster's margin (log-odds for binary) at its best iteration."""
     return booster.predict(x, raw_score=True, num_iteration=booster.best_iteration or None)
-
-
-@dataclass(frozen=True)
-class Calibrator:
-    """Maps a raw LightGBM margin to a probability; stored as plain JSON so any consumer can apply it."""
-
-    method: str
-    platt: tuple[float, float] = (1.0, 0.0)
-    thresholds: tuple[tuple[float, ...], tuple[float, ...]] = ((), ())
-
-    def apply(self, margin: np.ndarray) -> np.ndarray:
-        margin = np.asarray(margin, dtype=float)
-        if self.method == "platt":
-            slope, intercept = self.platt
-            return 1 / (1 + np.exp(-(slope * margin + intercept)))
-        if self.method == "isotonic":
-            xs, ys = self.thresholds
-            return np.interp(margin, xs, ys)
-        return 1 / (1 + np.exp(-margin))
-
-    def to_json(self) -> dict:
-        return {
-            "method": self.method,
-            "platt": list(self.platt),
-            "thresholds": [list(t) for t in self.thresholds],
-        }
-
-    @classmethod
-    def from_json(cls, data: dict) -> Calibrator:
-        xs, ys = data.get("thresholds") or ([], [])
-        return cls(data["method"], tuple(data["platt"]), (tuple(xs), tuple(ys)))
 
 
 def fit_calibrator(method: str, margin: np.ndarray, y: pd.Series) -> Calibrator:
     """Fit Platt scaling or isotonic regression on validation margins (never on training rows)."""
     if method == "platt":
         model = LogisticRegression(C=1e6, max_iter=1000).fit(margin.reshape(-1, 1), y.to_numpy())
-        return Calibrator("platt", platt=(float(model.coef_[0, 0]), float(model.intercept_[0])))
+        return Calibrator(method="platt", platt=(float(model.coef_[0, 0]), float(model.intercept_[0])))
     if method == "isotonic":
         model = IsotonicRegression(out_of_bounds="clip", y_min=0, y_max=1).fit(margin, y.to_numpy())
         return Calibrator(
-            "isotonic",
+            method="isotonic",
             thresholds=(tuple(map(float, model.X_thresholds_)), tuple(map(float, model.y_thresholds_))),
         )
-    return Calibrator("none")
+    return Calibrator(method="none")
+
+
+def predict(booster: lgb.Booster, calibrator: Calibrator, task: str, x: pd.DataFrame) -> np.ndarray:
+    """The served score of a booster: a calibrated probability for abuse, a review score for quality.
+
+    The backtest's folds, the refit, the registry's models and the service all score through here."""
+    margin = raw_score(booster, x)
+    return calibrator.apply(margin) if task == "binary" else margin
+
+
+@dataclass(frozen=True)
+class DefaultLightGBM:
+    """LightGBM as an analyst would first run it: library defaults (100 rounds, 31 leaves), no early
+    stopping, on the same features. The shipped config must earn its settings against this."""
+
+    booster: lgb.Booster
+
+    def predict(self, x: pd.DataFrame) -> np.ndarray:
+        return self.booster.predict(x)
+
+
+def default_lightgbm(config: ModelConfig, x: pd.DataFrame, y: pd.Series) -> DefaultLightGBM:
+    params = {
+        "objective": config.task,
+        "seed": config.lightgbm.seed,
+        "num_threads": config.lightgbm.num_threads,
+        "deterministic": True,
+        "verbosity": -1,
+    }
+    return DefaultLightGBM(lgb.train(params, lgb.Dataset(x, y)))

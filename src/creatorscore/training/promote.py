@@ -1,10 +1,11 @@
 """The promotion gate: the `champion` alias moves only to a model that is better on the same future.
 
-"Same future": when a model is trained, the current champion is re-scored on the new run's
-test period and logged beside it (`test/champion/...`), so promotion compares two models on
-identical rows. Comparing metrics logged on different test periods would reward whichever
-model happened to face the easier weeks. If the champion changed after the candidate was
-trained, the candidate must be retrained (or re-evaluated) against it.
+"Same future": when a model is trained, the current champion's evidence models score the new
+run's test rows (`pipeline.champion_scores`), recorded beside the candidate's own scores; a
+champion that could not be scored that way (other feature definitions) is compared through its
+own recorded predictions, which needs the same test rows. Comparing metrics from different test
+periods would reward whichever model happened to face the easier weeks, so the gate refuses
+that, unless forced with a reason that is recorded.
 """
 
 from __future__ import annotations
@@ -12,10 +13,25 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import pandas as pd
+
 from creatorscore.errors import UserError
 from creatorscore.training.backtest import MODEL, RULES
-from creatorscore.training.config import Promotion
-from creatorscore.training.registry import CHAMPION, client, registry_error, store_lock, tracking_uri
+from creatorscore.training.config import ModelConfig
+from creatorscore.training.metrics import segment_metrics
+from creatorscore.training.pipeline import CHAMPION as CHAMPION_COLUMN
+from creatorscore.training.registry import (
+    CHAMPION,
+    client,
+    read_record,
+    read_test_predictions,
+    registry_error,
+    store_lock,
+    tracking_uri,
+)
+from creatorscore.training.uncertainty import paired_difference
+
+FORCED_TAG = "promoted_by_force"
 
 
 @dataclass(frozen=True)
@@ -25,28 +41,32 @@ class Decision:
 
 
 def decide(
-    candidate: dict[str, float], incumbent: dict[str, float], incumbent_name: str, rule: Promotion
+    scores: pd.DataFrame, candidate: str, incumbent: str, incumbent_name: str, config: ModelConfig
 ) -> Decision:
-    """Compare `<segment>/<metric>` dicts of the candidate and the incumbent on the same test rows."""
-    key = f"overall/{rule.metric}"
-    if key not in candidate or key not in incumbent:
-        return Decision(False, f"{rule.metric} is missing for the candidate or the {incumbent_name}")
-    new, old = candidate[key], incumbent[key]
-    gain = new - old
-    if not (gain > 0 and gain >= rule.margin):
+    """Compare two score columns on the same test rows: the lead must hold beyond noise.
+
+    The rule: the lower end of the 95% interval of the candidate's gain on the gate metric
+    (paired bootstrap, resampling creators, so both scores face the same resampled rows) must
+    exceed the configured margin, and no market with enough positives may drop by more than the
+    tolerance on the market metric."""
+    rule, target, task = config.promotion, config.target, config.task
+    gain = paired_difference(scores, target, candidate, incumbent, rule.metric)
+    if gain.low is None or not gain.low > rule.margin:
         return Decision(
             False,
-            f"{rule.metric} {new:.4f} does not beat the {incumbent_name}'s {old:.4f} "
-            f"by the required margin {rule.margin:g}",
+            f"{rule.metric} gain over the {incumbent_name} is {gain.describe('+')}; "
+            f"its lower end must exceed the margin {rule.margin:g}",
         )
+    new = segment_metrics(scores, target, scores[candidate], task)
+    old = segment_metrics(scores, target, scores[incumbent], task)
     drops = []
-    for segment_key, old_value in sorted(incumbent.items()):
+    for segment_key, old_value in sorted(old.items()):
         segment, _, metric = segment_key.partition("/")
         if not segment.startswith("market_") or metric != rule.market_metric:
             continue
-        if incumbent.get(f"{segment}/positives", math.inf) < rule.market_min_positives:
+        if old.get(f"{segment}/positives", math.inf) < rule.market_min_positives:
             continue  # one creator moves recall at 1% by a third in a market with three positives
-        new_value = candidate.get(segment_key, math.nan)
+        new_value = new.get(segment_key, math.nan)
         if (
             not math.isnan(new_value)
             and not math.isnan(old_value)
@@ -58,16 +78,21 @@ def decide(
             False,
             f"{rule.market_metric} drops by more than {rule.market_tolerance:g} in: {', '.join(drops)}",
         )
-    return Decision(True, f"{rule.metric} {new:.4f} beats the {incumbent_name}'s {old:.4f}")
+    return Decision(True, f"{rule.metric} gain over the {incumbent_name} is {gain.describe('+')}")
 
 
-def _segment_metrics(run_metrics: dict[str, float], scorer: str) -> dict[str, float]:
-    prefix = f"test/{scorer}/"
-    return {k.removeprefix(prefix): v for k, v in run_metrics.items() if k.startswith(prefix)}
-
-
-def promote(name: str, version: str | None, rule: Promotion, uri: str | None = None) -> tuple[str, Decision]:
+def promote(
+    name: str,
+    version: str | None,
+    config: ModelConfig,
+    uri: str | None = None,
+    force_reason: str | None = None,
+) -> tuple[str, Decision]:
     """Move `champion` to the candidate version if it passes the gate; return (version, decision).
+
+    `force_reason` lets a candidate in when no like-for-like comparison exists (the test periods
+    differ); the reason is recorded on the version with the alias move. It never lets in a
+    candidate that lost a comparison.
 
     Of simultaneous promotions exactly one may say it won. On a SQLite store the gate's
     read-compare-set runs under the store's lock, so the second reads the first's champion and
@@ -79,9 +104,11 @@ def promote(name: str, version: str | None, rule: Promotion, uri: str | None = N
     mlflow_client = client(resolved)
     try:
         with store_lock(resolved):
-            chosen, decision = _gate(mlflow_client, name, version, rule)
+            chosen, decision = _gate(mlflow_client, name, version, config, force_reason)
             if not decision.promote:
                 return chosen, decision
+            if force_reason:
+                mlflow_client.set_model_version_tag(name, chosen, FORCED_TAG, force_reason)
             mlflow_client.set_registered_model_alias(name, CHAMPION, chosen)
             holder = _champion(mlflow_client, name)
     except MlflowException as error:
@@ -103,8 +130,7 @@ def _champion(mlflow_client, name: str):
         return None
 
 
-def _gate(mlflow_client, name: str, version: str | None, rule: Promotion) -> tuple[str, Decision]:
-    """The candidate version and whether it beats the current champion (or the rules)."""
+def _candidate_version(mlflow_client, name: str, version: str | None):
     from mlflow.exceptions import MlflowException
 
     try:
@@ -121,21 +147,38 @@ def _gate(mlflow_client, name: str, version: str | None, rule: Promotion) -> tup
         raise UserError(
             f"{name} has no version {chosen}; versions: {', '.join(sorted(str(v.version) for v in versions))}"
         )
-    candidate_run = mlflow_client.get_run(matches[0].run_id)
-    metrics, tags = candidate_run.data.metrics, candidate_run.data.tags
+    return matches[0]
+
+
+def _gate(
+    mlflow_client, name: str, version: str | None, config: ModelConfig, force_reason: str | None
+) -> tuple[str, Decision]:
+    """The candidate version and whether it beats the current champion (or, without one, the rules)."""
+    found = _candidate_version(mlflow_client, name, version)
+    chosen = str(found.version)
+    candidate = read_record(mlflow_client, found.run_id, f"{name} v{chosen}")
     champion = _champion(mlflow_client, name)
-    if champion is not None and str(champion.version) == str(chosen):
+    if champion is not None and str(champion.version) == chosen:
         return chosen, Decision(False, f"{name} v{chosen} is already the champion")
-    compared = tags.get("compared_champion_version", "none")
-    if champion is None or compared == "stale-definitions":
-        incumbent, label = _segment_metrics(metrics, RULES), "rule baseline"
-    elif compared != str(champion.version):
-        against = "the rules (there was no champion)" if compared == "none" else f"champion v{compared}"
-        return chosen, Decision(
-            False,
-            f"v{chosen} was evaluated against {against}, but v{champion.version} has become champion "
-            f"since; train again so both are compared on the same test period",
+    scores = read_test_predictions(mlflow_client, candidate)
+    if champion is None:
+        return chosen, decide(scores, MODEL, RULES, "rule baseline", config)
+    label = f"champion v{champion.version}"
+    if candidate.compared_champion_version == str(champion.version):
+        return chosen, decide(scores, MODEL, CHAMPION_COLUMN, label, config)
+    incumbent = read_record(mlflow_client, champion.run_id, label)
+    if incumbent.test_rows_digest == candidate.test_rows_digest:
+        theirs = read_test_predictions(mlflow_client, incumbent)[["creator_id", "as_of", MODEL]]
+        joined = scores.merge(theirs, on=["creator_id", "as_of"], suffixes=("", "_champion"))
+        return chosen, decide(
+            joined, MODEL, f"{MODEL}_champion", f"{label} (its recorded predictions)", config
         )
-    else:
-        incumbent, label = _segment_metrics(metrics, "champion"), f"champion v{champion.version}"
-    return chosen, decide(_segment_metrics(metrics, MODEL), incumbent, label, rule)
+    if force_reason:
+        return chosen, Decision(True, f"promoted without a comparison, by force: {force_reason}")
+    return chosen, Decision(
+        False,
+        f"v{chosen} and {label} were tested on different rows ({candidate.describe_test_period()} "
+        f"against {incumbent.describe_test_period()}) and the champion's evidence models could not score "
+        f"v{chosen}'s; train the candidate on the champion's training set {incumbent.training_set_key} "
+        "to compare them, or pass --force --reason TEXT",
+    )

@@ -1,8 +1,8 @@
 """Loading registered models with everything needed to use them, assuming nothing.
 
-Explanations and serving load models through `load_champion`: the booster, the calibrator,
-the exact feature list and the feature-definitions version all come from the run that
-produced the model version, so a consumer never re-derives any of them.
+Every consumer loads a model through `load_model` (or `load_champion`): the booster and the
+model's record (`record.py`) come from the run that produced the version, so a consumer never
+re-derives features, calibration or periods from params, tags or loose JSON.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import json
-import logging
 import os
 import tempfile
 import time
@@ -26,17 +24,21 @@ import pandas as pd
 
 from creatorscore.errors import UserError
 from creatorscore.redact import redact
-from creatorscore.training.models import Calibrator
+from creatorscore.training.mlflow_client import download_model_version
+from creatorscore.training.models import predict, raw_score
+from creatorscore.training.record import (
+    PREDICTIONS_FILE,
+    RECORD_FILE,
+    ModelRecord,
+    legacy_model,
+    parse_record,
+)
 
-logger = logging.getLogger(__name__)
 CHAMPION = "champion"
 SQLITE = "sqlite:///"
 DEFAULT_TRACKING_URI = f"{SQLITE}mlflow.db"
-BUNDLE = "serving.json"
 MODEL_FILE = "model.lgb"  # the booster file `mlflow.lightgbm.log_model` writes in the logged model
-BOOSTER_FILE = "booster.txt"  # a kept copy's booster, beside its own serving.json
-CHECKSUM = "model_sha256"  # in serving.json: the SHA-256 of the booster file LightGBM reads
-TREES_END = b"end of trees"
+BOOSTER_FILE = "booster.txt"  # a kept copy's booster, beside its own record
 
 
 def tracking_uri(given: str | None = None) -> str:
@@ -46,31 +48,27 @@ def tracking_uri(given: str | None = None) -> str:
 
 @dataclass(frozen=True)
 class RegisteredModel:
-    """One registered model version, ready to score feature frames."""
+    """One registered model version: its record and the served booster, ready to score feature frames."""
 
-    name: str
-    version: str
-    run_id: str
-    task: str
+    record: ModelRecord
     booster: lgb.Booster
-    calibrator: Calibrator
-    feature_names: list[str]
-    definitions_version: str
-    best_iteration: int
 
     def raw_score(self, features: pd.DataFrame) -> np.ndarray:
-        """Booster margin on exactly the logged feature columns, in the logged order."""
-        missing = [name for name in self.feature_names if name not in features.columns]
-        if missing:
-            raise UserError(f"{self.name} v{self.version} needs features the frame lacks: {missing[:5]}")
-        return self.booster.predict(
-            features[self.feature_names], raw_score=True, num_iteration=self.best_iteration or None
-        )
+        """Booster margin on exactly the recorded feature columns, in the recorded order."""
+        return raw_score(self.booster, self._columns(features))
 
     def predict(self, features: pd.DataFrame) -> np.ndarray:
         """Calibrated abuse probability, or predicted mean review score."""
-        margin = self.raw_score(features)
-        return self.calibrator.apply(margin) if self.task == "binary" else margin
+        record = self.record
+        return predict(self.booster, record.calibrator, record.task, self._columns(features))
+
+    def _columns(self, features: pd.DataFrame) -> pd.DataFrame:
+        names = list(self.record.feature_names)
+        missing = [name for name in names if name not in features.columns]
+        if missing:
+            record = self.record
+            raise UserError(f"{record.name} v{record.version} needs features the frame lacks: {missing[:5]}")
+        return features[names]
 
 
 def client(uri: str | None = None):
@@ -136,7 +134,6 @@ def registry_error(error: Exception, uri: str) -> UserError:
 
 def load_model(name: str, version: str | None = None, uri: str | None = None) -> RegisteredModel:
     """A model version by number, or the champion when no version is given."""
-    import mlflow.artifacts
     from mlflow.exceptions import MlflowException
 
     resolved = tracking_uri(uri)
@@ -158,49 +155,70 @@ def load_model(name: str, version: str | None = None, uri: str | None = None) ->
     what = f"{name} v{found.version} in the registry at {redact(resolved)}"
     with tempfile.TemporaryDirectory() as scratch:
         try:
-            # the logged model's own location: a `models:/` URI would resolve against the global registry
-            model_id = found.model_id or found.source.removeprefix("models:/")
-            location = mlflow_client.get_logged_model(model_id).artifact_location
-            model_file = mlflow.artifacts.download_artifacts(
-                artifact_uri=f"{location}/{MODEL_FILE}", dst_path=scratch, tracking_uri=resolved
-            )
-            bundle_path = mlflow.artifacts.download_artifacts(
-                run_id=found.run_id, artifact_path=BUNDLE, dst_path=scratch, tracking_uri=resolved
+            record = read_record(mlflow_client, found.run_id, what)
+            model_file = download_model_version(
+                mlflow_client, name, str(found.version), Path(scratch), MODEL_FILE
             )
         except (MlflowException, OSError) as error:
             raise registry_error(error, resolved) from None
-        bundle = _read_bundle(Path(bundle_path), what)
         booster = verified_booster(
-            Path(model_file).read_bytes(), bundle.get(CHECKSUM), f"{what} ({MODEL_FILE})"
+            Path(model_file).read_bytes(), record.model_sha256, f"{what} ({MODEL_FILE})"
         )
-    return RegisteredModel(
-        name=name,
-        version=str(found.version),
-        run_id=found.run_id,
-        task=bundle["task"],
-        booster=booster,
-        calibrator=Calibrator.from_json(bundle["calibrator"]),
-        feature_names=list(bundle["feature_names"]),
-        definitions_version=bundle["definitions_version"],
-        best_iteration=int(bundle["best_iteration"]),
+    return RegisteredModel(record, booster)
+
+
+def read_record(mlflow_client, run_id: str, what: str) -> ModelRecord:
+    """The model record a training run logged; one line refuses a run logged before records."""
+    from mlflow.exceptions import MlflowException
+
+    with tempfile.TemporaryDirectory() as scratch:
+        try:
+            path = mlflow_client.download_artifacts(run_id, RECORD_FILE, scratch)
+        except (MlflowException, OSError) as error:
+            if _artifact_missing(error):
+                raise legacy_model(what) from None
+            raise
+        return parse_record(Path(path).read_text(), what)
+
+
+def _artifact_missing(error: Exception) -> bool:
+    text = str(error).lower()
+    return isinstance(error, FileNotFoundError) or any(
+        words in text for words in ("no such file", "not found", "failed to download artifacts")
     )
+
+
+def read_evidence(mlflow_client, record: ModelRecord) -> tuple[lgb.Booster, ...]:
+    """The run's fold boosters (the evidence models), each checked against its recorded checksum."""
+    boosters = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for number, fold in enumerate(record.folds):
+            path = mlflow_client.download_artifacts(record.run_id, evidence_file(number), scratch)
+            what = f"{record.name} v{record.version}'s fold {number} booster"
+            boosters.append(verified_booster(Path(path).read_bytes(), fold.booster_sha256, what))
+    return tuple(boosters)
+
+
+def read_test_predictions(mlflow_client, record: ModelRecord) -> pd.DataFrame:
+    """The pooled test rows the run scored, one column per scorer: what the gate compares."""
+    with tempfile.TemporaryDirectory() as scratch:
+        return pd.read_parquet(mlflow_client.download_artifacts(record.run_id, PREDICTIONS_FILE, scratch))
+
+
+def evidence_file(number: int) -> str:
+    return f"evidence/fold_{number}.lgb"
 
 
 def checksum(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def verified_booster(raw: bytes, expected: str | None, what: str) -> lgb.Booster:
+def verified_booster(raw: bytes, expected: str, what: str) -> lgb.Booster:
     """A booster parsed from exactly the bytes checked, and only when they match the checksum.
 
     LightGBM aborts the whole process (it does not raise) on a model file cut inside its trees,
-    so no unchecked byte may reach it. Models logged before checksums were recorded have none:
-    they still load, with a warning, once their text at least reaches its end of trees."""
-    if expected is None:
-        logger.warning("%s has no recorded checksum (logged before checksums were): loaded unverified", what)
-        if TREES_END not in raw:
-            raise UserError(f"{what} is cut short (no end of trees): log the model again")
-    elif checksum(raw) != expected:
+    so no unchecked byte may reach it."""
+    if checksum(raw) != expected:
         raise UserError(
             f"{what} is corrupt: its SHA-256 {checksum(raw)[:12]} is not the {expected[:12]} recorded "
             f"when it was logged; restore it or log the model again"
@@ -211,51 +229,29 @@ def verified_booster(raw: bytes, expected: str | None, what: str) -> lgb.Booster
         raise UserError(f"{what} is not a LightGBM model ({error}); log the model again") from None
 
 
-def _read_bundle(path: Path, what: str) -> dict:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError) as error:
-        raise UserError(f"{what}: {path.name} is unreadable ({error}); log the model again") from None
-
-
 def save_model_files(model: RegisteredModel, directory: Path) -> None:
     """Write a loaded model as two plain files, so it can be served again without the registry;
-    the booster's checksum goes with it, so a copy damaged since is refused, not loaded."""
-    booster = model.booster.model_to_string().encode()
-    (directory / BOOSTER_FILE).write_bytes(booster)
-    bundle = {
-        "name": model.name,
-        "version": model.version,
-        "run_id": model.run_id,
-        "task": model.task,
-        "calibrator": model.calibrator.to_json(),
-        "feature_names": model.feature_names,
-        "definitions_version": model.definitions_version,
-        "best_iteration": model.best_iteration,
-        CHECKSUM: checksum(booster),
-    }
-    (directory / BUNDLE).write_text(json.dumps(bundle))
+    its record (with the booster's checksum) goes with it, so a copy damaged since is refused."""
+    (directory / BOOSTER_FILE).write_bytes(model.booster.model_to_string().encode())
+    (directory / RECORD_FILE).write_text(model.record.model_dump_json())
 
 
 def load_model_files(directory: Path) -> RegisteredModel:
     """The model `save_model_files` wrote, exactly as it was loaded from the registry."""
-    bundle = _read_bundle(directory / BUNDLE, "a kept copy in the BentoML model store")
-    what = f"the kept copy of {bundle['name']} v{bundle['version']} in the BentoML model store"
+    what = f"the kept copy in the BentoML model store at {directory}"
+    try:
+        text = (directory / RECORD_FILE).read_text()
+    except FileNotFoundError:
+        raise legacy_model(what) from None
+    except OSError as error:
+        raise UserError(f"{what} is unreadable ({error.strerror})") from None
+    record = parse_record(text, what)
+    what = f"the kept copy of {record.name} v{record.version} in the BentoML model store"
     try:
         raw = (directory / BOOSTER_FILE).read_bytes()
     except OSError as error:
         raise UserError(f"{what} is unreadable ({error.strerror})") from None
-    return RegisteredModel(
-        name=bundle["name"],
-        version=bundle["version"],
-        run_id=bundle["run_id"],
-        task=bundle["task"],
-        booster=verified_booster(raw, bundle.get(CHECKSUM), what),
-        calibrator=Calibrator.from_json(bundle["calibrator"]),
-        feature_names=list(bundle["feature_names"]),
-        definitions_version=bundle["definitions_version"],
-        best_iteration=int(bundle["best_iteration"]),
-    )
+    return RegisteredModel(record, verified_booster(raw, record.model_sha256, what))
 
 
 def load_champion(name: str, uri: str | None = None) -> RegisteredModel:

@@ -56,41 +56,71 @@ def minimum_history_days(split: TimeSplit) -> int:
     return WARMUP_DAYS + step * (steps_to_validation + steps_past_horizon) + horizon
 
 
-def plan_split(labelled_as_of: Sequence[pd.Timestamp], split: TimeSplit) -> SplitPlan:
-    """Assign labelled snapshots to periods so no label window reaches into a later period.
+def snapshot_step(history_days: int, split: TimeSplit) -> int:
+    """Days between snapshots: the configured step where the history fits it, else the largest
+    shorter step that fits (a newly launched market has too few weekly snapshots for purged
+    periods), else the configured one, whose split then refuses naming the minimum."""
+    for step in range(split.snapshot_every_days, 0, -1):
+        if minimum_history_days(split.model_copy(update={"snapshot_every_days": step})) <= history_days:
+            return step
+    return split.snapshot_every_days
 
-    The test period is the latest labelled snapshots, validation the latest ones whose label
-    windows end by the test period, training the earlier ones (purged from validation too when
-    `purge_validation`). When the configured sizes leave a period empty, as on a few months of
-    history, test and validation shrink together, one snapshot at a time (each capped at its
-    configured size), to the largest sizes that leave every period at least one snapshot; the
-    purge is never relaxed. The plan's `adapted` says what was shortened. Below
-    `minimum_history_days` not even one snapshot per period fits, and the refusal names both
-    the minimum and the history the labelled snapshots cover.
+
+def plan_split(labelled_as_of: Sequence[pd.Timestamp], split: TimeSplit) -> SplitPlan:
+    """The one-fold plan: the latest test period and its own purged validation and training."""
+    return plan_folds(labelled_as_of, split.model_copy(update={"folds": 1}))[0]
+
+
+def plan_folds(labelled_as_of: Sequence[pd.Timestamp], split: TimeSplit) -> tuple[SplitPlan, ...]:
+    """Rolling-origin folds, oldest first: several test periods so evidence is not one period's luck.
+
+    The last fold tests on the latest labelled snapshots; each earlier fold tests on the
+    `test_snapshots` snapshots just before the next fold's test block, so test blocks never
+    overlap. Within a fold, validation is the latest snapshots whose label windows end by its
+    test period and training the earlier ones (purged from validation too when
+    `purge_validation`): each fold is planned as if its history ended with its test block.
+    When the configured sizes leave a period empty, as on a few months of history, folds are
+    dropped first (down to one), then test and validation shrink together, one snapshot at a
+    time (each capped at its configured size); every fold keeps the same sizes and the purge is
+    never relaxed. Each plan's `adapted` says what was given up. Below `minimum_history_days`
+    not even one fold fits, and the refusal names both the minimum and the history found.
     """
     moments = sorted(set(labelled_as_of))
     horizon = pd.Timedelta(days=split.horizon_days)
     configured = (split.test_snapshots, split.validation_snapshots)
     for size in range(max(configured), 0, -1):
         test_size, validation_size = min(configured[0], size), min(configured[1], size)
-        periods = _periods(moments, test_size, validation_size, horizon, split.purge_validation)
-        if periods:
-            adapted = None
-            if (test_size, validation_size) != configured:
-                adapted = (
-                    f"test {test_size} of {configured[0]} snapshots, validation {validation_size} of "
-                    f"{configured[1]}: the history is too short for the configured periods "
-                    "with the purge kept"
-                )
-            return SplitPlan(*periods, horizon, adapted)
+        for folds in range(split.folds, 0, -1):
+            ends = [len(moments) - test_size * back for back in range(folds - 1, -1, -1)]
+            periods = [
+                _periods(moments[: max(end, 0)], test_size, validation_size, horizon, split.purge_validation)
+                for end in ends
+            ]
+            if all(periods):
+                adapted = _adapted(folds, split.folds, (test_size, validation_size), configured)
+                return tuple(SplitPlan(*fold, horizon, adapted) for fold in periods)
     raise UserError(_too_short(moments, split))
+
+
+def _adapted(
+    folds: int, configured_folds: int, sizes: tuple[int, int], configured: tuple[int, int]
+) -> str | None:
+    """One line for the run's record: the folds and period sizes given up, or None when none were."""
+    parts = [f"{folds} of {configured_folds} folds"] if folds < configured_folds else []
+    if sizes != configured:
+        parts.append(
+            f"test {sizes[0]} of {configured[0]} snapshots, validation {sizes[1]} of {configured[1]}"
+        )
+    if not parts:
+        return None
+    return "; ".join(parts) + ": the history is too short for the configured periods with the purge kept"
 
 
 def _periods(
     moments: list[pd.Timestamp], test_size: int, validation_size: int, horizon: pd.Timedelta, purge: bool
 ) -> tuple[tuple[pd.Timestamp, ...], ...] | None:
     """(train, validation, test) with exactly the given test and validation sizes, or None."""
-    if len(moments) < test_size + 2:
+    if len(moments) < test_size + 2:  # also covers a fold whose history is cut to nothing
         return None
     test = moments[-test_size:]
     validation = [m for m in moments if m + horizon <= test[0]][-validation_size:]
@@ -104,9 +134,10 @@ def _periods(
 def _too_short(moments: list[pd.Timestamp], split: TimeSplit) -> str:
     """One line: the minimum history, and the history that the labelled snapshots cover."""
     covered = WARMUP_DAYS + (moments[-1] - moments[0]).days + split.horizon_days if moments else 0
+    daily = minimum_history_days(split.model_copy(update={"snapshot_every_days": 1}))
     return (
         f"the time split needs at least {minimum_history_days(split)} days of history "
         f"({WARMUP_DAYS}-day warm-up, snapshots every {split.snapshot_every_days} days, "
-        f"{split.horizon_days}-day horizon, purged periods); the labelled snapshots cover {covered} days "
-        "(simulate or collect more days, or snapshot more often)"
+        f"{split.horizon_days}-day horizon, purged periods; {daily} with daily snapshots); the labelled "
+        f"snapshots cover {covered} days (simulate or collect more days, or snapshot more often)"
     )

@@ -1,10 +1,10 @@
 """One MLflow run per backtest: everything needed to use, audit and compare the model.
 
 The run holds the config, parameters, training-set dataset and fingerprint, git commit,
-feature-definitions version, every metric of the model and its baselines, plots, and the
-LightGBM model with its signature, registered under the model's name. `serving.json` next to
-it carries what a consumer needs besides the booster (features, calibrator, definitions) and
-the booster file's SHA-256, checked before LightGBM reads it.
+feature-definitions version, every metric of the model and its baselines, plots, the fold
+boosters and pooled test predictions (the evidence), and the served LightGBM model with its
+signature, registered under the model's name. `model_record.json` beside them is the model's
+one typed record (`record.py`), which every consumer reads.
 """
 
 from __future__ import annotations
@@ -20,20 +20,25 @@ from pathlib import Path
 import lightgbm
 import pandas as pd
 
+from creatorscore import locations
 from creatorscore.training import plots
-from creatorscore.training.backtest import MODEL, Backtest
+from creatorscore.training.backtest import MODEL, REFIT_RULE, Backtest, snapshot_spacing
+from creatorscore.training.calibration import realised_by_tier, top_quantile_bins
 from creatorscore.training.metrics import HEADLINE
+from creatorscore.training.mlflow_client import log_dataset, log_lightgbm_model, log_values
+from creatorscore.training.mlflow_client import run as mlflow_run
+from creatorscore.training.models import best_rounds
+from creatorscore.training.record import PREDICTIONS_FILE, RECORD_FILE, Fold, Interval, ModelRecord
 from creatorscore.training.registry import (
-    BUNDLE,
-    CHECKSUM,
     MODEL_FILE,
     checksum,
     client,
+    evidence_file,
     store_lock,
     tracking_uri,
 )
 
-REPO = Path(__file__).resolve().parents[3]
+TIER_CALIBRATION = "calibration_where_tiers_act.json"
 
 
 @dataclass(frozen=True)
@@ -44,12 +49,16 @@ class LoggedRun:
 
 
 def git_commit() -> str:
-    """HEAD of the repository the package runs from, with '-dirty' when files differ from it."""
+    """HEAD of the checkout the package runs from, with '-dirty' when files differ from it; an
+    installed wheel's build commit; else "unknown" (never the git repository of the cwd)."""
+    repo = locations.checkout()
+    if repo is None:
+        return locations.build_commit() or "unknown"
     try:
         head = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
+            ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
         )
-        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo,
                                 capture_output=True, text=True, check=True)  # fmt: skip
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -103,21 +112,69 @@ def training_dataset(frame: pd.DataFrame, source: str, name: str):
     return MetaDataset(resolved, name=name, digest=content_digest(frame), schema=schema)
 
 
-def serving_bundle(backtest: Backtest, definitions_version: str) -> dict:
-    """What scoring, explanations and serving need besides the booster itself."""
-    return {
-        "name": backtest.config.name,
-        "task": backtest.config.task,
-        "target": backtest.config.target,
-        "feature_names": backtest.features,
-        "monotone_constraints": backtest.monotone,
-        "definitions_version": definitions_version,
-        "calibrator": backtest.calibrator.to_json(),
-        "best_iteration": int(backtest.booster.best_iteration or backtest.booster.current_iteration()),
-        "horizon_days": backtest.config.split.horizon_days,
-        "test_period": [str(moment) for moment in backtest.plan.test_period],
-        CHECKSUM: model_file_checksum(backtest.booster),
-    }
+def model_record(
+    backtest: Backtest,
+    run_id: str,
+    version: str,
+    definitions_version: str,
+    training_set_key: str,
+    training_set_digest: str,
+    training_rows: int,
+    champion_version: str | None,
+) -> ModelRecord:
+    """The one record of a trained model, from its backtest and where it was logged."""
+    config, metrics = backtest.config, backtest.metrics[MODEL]
+    gate = (config.promotion.metric, config.promotion.market_metric, "positives")
+    intervals = backtest.intervals
+    return ModelRecord(
+        name=config.name,
+        version=version,
+        run_id=run_id,
+        target=config.target,
+        task=config.task,
+        feature_names=tuple(backtest.features),
+        monotone_constraints=tuple(backtest.monotone),
+        definitions_version=definitions_version,
+        calibrator=backtest.calibrator,
+        rounds=backtest.rounds,
+        horizon_days=config.split.horizon_days,
+        snapshot_every_days=snapshot_spacing(pd.Series(backtest.refit_snapshots))
+        or config.split.snapshot_every_days,
+        folds=tuple(
+            Fold(
+                train=fold.plan.train,
+                validation=fold.plan.validation,
+                test=fold.plan.test,
+                best_iteration=best_rounds(fold.booster),
+                calibrator=fold.calibrator,
+                booster_sha256=model_file_checksum(fold.booster),
+            )
+            for fold in backtest.folds
+        ),
+        split_adapted=backtest.plan.adapted,
+        refit=True,
+        refit_snapshots=backtest.refit_snapshots,
+        refit_rule=REFIT_RULE,
+        training_set_key=training_set_key,
+        training_set_digest=training_set_digest,
+        training_rows=training_rows,
+        test_rows_digest=test_rows_digest(backtest.test_scores, config.target),
+        gate_metrics={
+            key: intervals.get(key, Interval(estimate=value, low=None, high=None))
+            for key, value in metrics.items()
+            if key.rpartition("/")[2] in gate and not math.isnan(value)
+        },
+        compared_champion_version=champion_version,
+        beats_default_lightgbm=backtest.beats_default_lightgbm(),
+        git_commit=git_commit(),
+        model_sha256=model_file_checksum(backtest.booster),
+    )
+
+
+def test_rows_digest(scores: pd.DataFrame, target: str) -> str:
+    """The same creators, as-of times and labels give the same digest, whatever scored them."""
+    keys = scores[["creator_id", "as_of", target]].sort_values(["as_of", "creator_id"], ignore_index=True)
+    return content_digest(keys)
 
 
 def model_file_checksum(booster: lightgbm.Booster) -> str:
@@ -156,87 +213,122 @@ def log_backtest(
     definitions_version: str,
     source: str,
     uri: str | None = None,
-    champion: tuple[str, dict[str, dict[str, float]]] | None = None,
-) -> LoggedRun:
-    """Log the run, register the model under its name and return the run id and version.
+    champion_version: str | None = None,
+) -> tuple[LoggedRun, ModelRecord]:
+    """Log the run, register the served model under its name, and log the model's record.
 
-    `champion` is (version, metrics of the current champion re-scored on this run's test
-    period): the promotion gate compares like with like from these.
-    """
-    import mlflow
-    import mlflow.data
-    import mlflow.lightgbm
+    `champion_version` names the champion whose evidence models scored this run's test rows
+    (their scores are in `backtest.test_scores` as the `champion` column). Everything goes
+    through one client bound to the store: no MLflow global is read or set."""
     from mlflow.models import infer_signature
 
     config = backtest.config
     resolved = tracking_uri(uri)
     experiment = f"creatorscore-{config.name}"
     found = experiment_id(resolved, experiment)  # first: it also sets up a new store, under its lock
-    mlflow.set_tracking_uri(resolved)
-    mlflow.set_registry_uri(resolved)
-    mlflow.set_experiment(experiment_id=found)
-    plan = backtest.plan
-    with mlflow.start_run(run_name=f"{config.name}-{training_set_key[:8]}") as run:
-        mlflow.set_tags({
-            "mlflow.source.git.commit": git_commit(),
-            "definitions_version": definitions_version,
-            "training_set_key": training_set_key,
-            "compared_champion_version": champion[0] if champion else "none",
-            "split_adapted": plan.adapted or "no",
-        })  # fmt: skip
-        mlflow.log_dict(config.model_dump(mode="json"), "config.yaml")
-        mlflow.log_params({
-            **{f"lightgbm.{k}": v for k, v in backtest.params.model_dump().items()},
-            **{f"split.{k}": v for k, v in config.split.model_dump().items()},
-            "features": len(backtest.features),
-            "class_weight": config.class_weight,
-            "calibration": config.calibration.method,
-            "tuning_trials": backtest.tuning_trials,
-            "best_iteration": int(backtest.booster.best_iteration),
-            "definitions_version": definitions_version,
-            "train_as_of": f"{plan.train[0]:%Y-%m-%d}..{plan.train[-1]:%Y-%m-%d} ({len(plan.train)})",
-            "validation_as_of": f"{plan.validation[0]:%Y-%m-%d}..{plan.validation[-1]:%Y-%m-%d}",
-            "test_as_of": f"{plan.test[0]:%Y-%m-%d}..{plan.test[-1]:%Y-%m-%d} ({len(plan.test)})",
-        })  # fmt: skip
-        dataset = training_dataset(training_set, source, f"training_set-{training_set_key}")
+    mlflow_client = client(resolved)
+    beats = backtest.beats_default_lightgbm()
+    tests = [moment for fold in backtest.folds for moment in fold.plan.test]
+    dataset = training_dataset(training_set, source, f"training_set-{training_set_key}")
+    tags = {
+        "mlflow.source.git.commit": git_commit(),
+        "definitions_version": definitions_version,
+        "training_set_key": training_set_key,
+        "split_adapted": backtest.plan.adapted or "no",
+        "beats_default_lightgbm": {True: "yes", False: "no", None: "undefined"}[beats],
+        "training_set_digest": dataset.digest,
+        "training_set_rows": len(training_set),
+        "training_set_target": config.target,
+    }
+    with mlflow_run(mlflow_client, found, f"{config.name}-{training_set_key[:8]}", tags) as run_id:
+        log_values(
+            mlflow_client,
+            run_id,
+            params={
+                **{f"lightgbm.{k}": v for k, v in backtest.params.model_dump().items()},
+                **{f"split.{k}": v for k, v in config.split.model_dump().items()},
+                "features": len(backtest.features),
+                "class_weight": config.class_weight,
+                "calibration": config.calibration.method,
+                "tuning_trials": backtest.tuning_trials,
+                "folds": len(backtest.folds),
+                "served_rounds": backtest.rounds,
+                "definitions_version": definitions_version,
+                "test_as_of": f"{tests[0]:%Y-%m-%d}..{tests[-1]:%Y-%m-%d} ({len(tests)})",
+            },
+            metrics={
+                **flat_metrics(backtest.metrics, "test/"),
+                **{f"seconds/{k}": v for k, v in backtest.seconds.items()},
+            },
+        )
         # two trainings on one training set record the same dataset: MLflow looks it up, then
         # inserts it, and the slower of two at once fails on the unique key (seen in the suite)
         with store_lock(resolved):
-            mlflow.log_input(dataset, context="training")
-        mlflow.set_tags({
-            "training_set_digest": dataset.digest,
-            "training_set_rows": len(training_set),
-            "training_set_target": config.target,
-        })  # fmt: skip
-        mlflow.log_metrics(flat_metrics(backtest.metrics, "test/"))
-        if champion:
-            mlflow.log_metrics(flat_metrics({"champion": champion[1]}, "test/"))
-        mlflow.log_metrics({f"seconds/{k}": v for k, v in backtest.seconds.items()})
-        mlflow.log_dict(backtest.metrics, "metrics.json")
-        mlflow.log_dict(serving_bundle(backtest, definitions_version), BUNDLE)
-        _log_figures(backtest)
+            log_dataset(mlflow_client, run_id, dataset, "training")
+        mlflow_client.log_dict(run_id, config.model_dump(mode="json"), "config.yaml")
+        mlflow_client.log_dict(run_id, backtest.metrics, "metrics.json")
+        if config.task == "binary":
+            _log_tier_calibration(mlflow_client, run_id, backtest)
+        _log_figures(mlflow_client, run_id, backtest)
+        _log_evidence(mlflow_client, run_id, backtest)
         example = training_set[backtest.features].head(5)
-        signature = infer_signature(example, backtest.booster.predict(example))
         with store_lock(resolved):  # registering numbers the version: one registration at a time
-            model_info = mlflow.lightgbm.log_model(
+            registered = log_lightgbm_model(
+                mlflow_client,
+                run_id,
+                found,
                 backtest.booster,
-                name="model",
-                signature=signature,
+                signature=infer_signature(example, backtest.booster.predict(example)),
                 input_example=example,
-                registered_model_name=config.name,
                 # stated, not inferred: inference re-imports the model in a subprocess, seconds a run
                 pip_requirements=[f"lightgbm=={lightgbm.__version__}", f"pandas=={pd.__version__}"],
+                registered_name=config.name,
             )
-    version = str(model_info.registered_model_version)
-    mlflow.MlflowClient().set_model_version_tag(
-        config.name, version, "definitions_version", definitions_version
+        record = model_record(
+            backtest, run_id, registered.version, definitions_version, training_set_key,
+            dataset.digest, len(training_set), champion_version,
+        )  # fmt: skip
+        mlflow_client.log_text(run_id, record.model_dump_json(indent=2), RECORD_FILE)
+    mlflow_client.set_model_version_tag(
+        config.name, registered.version, "definitions_version", definitions_version
     )
-    return LoggedRun(run.info.run_id, version, experiment)
+    return LoggedRun(run_id, registered.version, experiment), record
 
 
-def _log_figures(backtest: Backtest) -> None:
-    import mlflow
+def _log_tier_calibration(mlflow_client, run_id: str, backtest: Backtest) -> None:
+    """Calibration where the tiers act: the realised rate per tier as metrics, both tables as JSON."""
+    scores, target = backtest.test_scores, backtest.config.target
+    y, p = scores[target].to_numpy(), scores[MODEL].to_numpy()
+    tables = {"by_tier": realised_by_tier(y, p), "top_5pct": top_quantile_bins(y, p)}
+    log_values(
+        mlflow_client,
+        run_id,
+        metrics={
+            f"test/{MODEL}/tier_{row.group}/{field}": getattr(row, field)
+            for row in tables["by_tier"].itertuples()
+            for field in ("rows", "mean_predicted", "observed")
+            if not math.isnan(getattr(row, field))
+        },
+    )
+    mlflow_client.log_dict(
+        run_id, {name: table.to_dict(orient="records") for name, table in tables.items()}, TIER_CALIBRATION
+    )
 
+
+def _log_evidence(mlflow_client, run_id: str, backtest: Backtest) -> None:
+    """The fold boosters and the pooled test predictions: what a later gate re-scores and compares."""
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        for number, fold in enumerate(backtest.folds):
+            path = folder / Path(evidence_file(number)).name
+            fold.booster.save_model(path)
+            mlflow_client.log_artifact(run_id, str(path), str(Path(evidence_file(number)).parent))
+        predictions = folder / PREDICTIONS_FILE
+        backtest.test_scores.to_parquet(predictions, index=False)
+        mlflow_client.log_artifact(run_id, str(predictions))
+
+
+def _log_figures(mlflow_client, run_id: str, backtest: Backtest) -> None:
     scores, target, task = backtest.test_scores, backtest.config.target, backtest.config.task
     scorers = list(backtest.metrics)
     figures = {
@@ -254,4 +346,4 @@ def _log_figures(backtest: Backtest) -> None:
     else:
         figures["plots/predicted_vs_observed.png"] = plots.predicted_vs_observed(scores, target, MODEL)
     for path, figure in figures.items():
-        mlflow.log_figure(figure, path)
+        mlflow_client.log_figure(run_id, figure, path)
