@@ -5,8 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from creatorscore.training.metrics import abuse_metrics, expected_calibration_error, quality_metrics
+from creatorscore.training.metrics import (
+    abuse_metrics,
+    expected_calibration_error,
+    quality_metrics,
+    snapshot_codes,
+    top_share_flags,
+)
 
 
 def test_recall_at_capacity_counts_the_top_share_of_each_snapshot():
@@ -35,3 +43,23 @@ def test_quality_metrics_of_exact_predictions():
     metrics = quality_metrics(y, y, pd.Series(["a"] * 4))
     assert metrics["spearman"] == pytest.approx(1.0) and metrics["rmse"] == 0.0
     assert metrics["ndcg_at_100"] == pytest.approx(1.0)
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 4)), min_size=1, max_size=200),
+    st.sampled_from([0.01, 0.05, 0.3]),
+)
+def test_capacity_flags_the_top_share_of_every_snapshot_ties_by_position(rows, share):
+    groups, scores = (np.array(column) for column in zip(*rows, strict=True))
+    flags = top_share_flags(scores.astype(float), groups, share)
+    for group in np.unique(groups):
+        members = np.flatnonzero(groups == group)
+        ranked = sorted(members, key=lambda i: (-scores[i], i))  # highest first, earlier rows first
+        quota = int(np.ceil(share * len(members)))
+        assert set(np.flatnonzero(flags)) & set(members) == set(ranked[:quota])
+
+
+def test_snapshots_group_by_time_not_by_row():
+    as_of = pd.Series(pd.to_datetime(["2025-01-08", "2025-01-01", "2025-01-08"], utc=True))
+    codes = snapshot_codes(as_of)
+    assert codes[0] == codes[2] != codes[1]

@@ -145,9 +145,11 @@ def run_backtest(
     if truth is not None:
         scores["truth"] = truth
     scorers = [name for name in scores.columns if name in (MODEL, RULES, LINEAR, DEFAULTS)]
+    started = time.perf_counter()
     metrics = {
         name: segment_metrics(scores, config.target, scores[name], config.task, truth) for name in scorers
     }
+    _add(seconds, "metrics", started)
 
     started = time.perf_counter()
     rounds = best_rounds(folds[-1].booster)
@@ -162,7 +164,9 @@ def run_backtest(
     seconds["refit"] = time.perf_counter() - started
     refit_snapshots = tuple(sorted(labelled["as_of"].unique()))
     gate = config.promotion.metric
+    started = time.perf_counter()
     intervals = {f"overall/{gate}": bootstrap_interval(scores, config.target, MODEL, gate)}
+    _add(seconds, "bootstrap", started)
     return Backtest(
         config, params, features, monotone, tuple(folds), booster, calibrator, refit_snapshots,
         scores, metrics, seconds, trials, intervals,

@@ -16,11 +16,23 @@ NEW_CREATOR_DAYS = 30
 CAPACITIES = {"1pct": 0.01, "5pct": 0.05}
 
 
-def top_share_flags(scores: pd.Series, groups: pd.Series, share: float) -> pd.Series:
+def snapshot_codes(as_of: pd.Series) -> np.ndarray:
+    """An integer per distinct as-of time: what the per-snapshot metrics group by.
+
+    Grouping by the timestamps themselves turns a tz-aware column into an array of Python
+    objects, a minute at the benchmark's million test rows; integer codes group in milliseconds."""
+    return pd.factorize(as_of)[0]
+
+
+def top_share_flags(scores: np.ndarray, groups: np.ndarray, share: float) -> np.ndarray:
     """True for the ceil(share x n) highest scores within each group (ties broken by position)."""
-    rank = scores.groupby(groups.to_numpy()).rank(method="first", ascending=False)
-    size = groups.map(groups.value_counts())
-    return rank <= np.ceil(share * size)
+    order = np.lexsort((-scores, groups))  # stable: equal scores keep their positions
+    sorted_groups = groups[order]
+    starts = np.searchsorted(sorted_groups, sorted_groups, side="left")
+    rank = np.empty(len(scores), dtype=np.int64)
+    rank[order] = np.arange(len(scores)) - starts  # 0 for each group's highest score
+    sizes = np.bincount(groups)
+    return rank < np.ceil(share * sizes[groups])
 
 
 def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
@@ -35,6 +47,7 @@ def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> 
 
 def metric(name: str, y: np.ndarray, p: np.ndarray, as_of: np.ndarray) -> float:
     """One ranking metric by the name the gate and the reports use; NaN where it is undefined.
+    `as_of` holds each row's snapshot as integer codes (`snapshot_codes`).
 
     The bootstrap recomputes single metrics hundreds of times, so each is computed on its own,
     and `abuse_metrics`/`quality_metrics` go through here too: one implementation each."""
@@ -44,7 +57,7 @@ def metric(name: str, y: np.ndarray, p: np.ndarray, as_of: np.ndarray) -> float:
         return float((roc_auc_score if name == "roc_auc" else average_precision_score)(y, p))
     kind, _, capacity = name.partition("_at_")
     if capacity in CAPACITIES:
-        flagged = top_share_flags(pd.Series(p), pd.Series(as_of), CAPACITIES[capacity]).to_numpy()
+        flagged = top_share_flags(p, as_of, CAPACITIES[capacity])
         caught = float((flagged & (y == 1)).sum())
         denominator = y.sum() if kind == "recall" else flagged.sum()
         return caught / denominator if denominator else np.nan
@@ -61,7 +74,7 @@ def metric(name: str, y: np.ndarray, p: np.ndarray, as_of: np.ndarray) -> float:
 
 def abuse_metrics(y: pd.Series, score: pd.Series, as_of: pd.Series) -> dict[str, float]:
     """Ranking, review-capacity and calibration metrics of a probability score."""
-    y_arr, p, moments = y.to_numpy(dtype=float), score.to_numpy(dtype=float), as_of.to_numpy()
+    y_arr, p, moments = y.to_numpy(dtype=float), score.to_numpy(dtype=float), snapshot_codes(as_of)
     out: dict[str, float] = {"rows": float(len(y_arr)), "positives": float(y_arr.sum())}
     for name in (
         "roc_auc",
@@ -77,7 +90,7 @@ def abuse_metrics(y: pd.Series, score: pd.Series, as_of: pd.Series) -> dict[str,
 
 def quality_metrics(y: pd.Series, score: pd.Series, as_of: pd.Series, top: int = 100) -> dict[str, float]:
     """Rank agreement, error and NDCG@top of a predicted review score (NDCG averaged over snapshots)."""
-    y_arr, p, moments = y.to_numpy(dtype=float), score.to_numpy(dtype=float), as_of.to_numpy()
+    y_arr, p, moments = y.to_numpy(dtype=float), score.to_numpy(dtype=float), snapshot_codes(as_of)
     return {
         "rows": float(len(y_arr)),
         "spearman": metric("spearman", y_arr, p, moments),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from creatorscore.training.metrics import metric
+from creatorscore.training.metrics import metric, snapshot_codes
 from creatorscore.training.record import Interval
 
 RESAMPLES = 200
@@ -25,13 +25,17 @@ SEED = 0
 def creator_draws(creators: pd.Series, resamples: int, seed: int) -> list[np.ndarray]:
     """Row indices of each resample: creators drawn with replacement, all their rows each time."""
     codes, unique = pd.factorize(creators)
-    rows_of = pd.Series(np.arange(len(codes))).groupby(codes).indices
-    members = [rows_of[i] for i in range(len(unique))]
+    by_creator = np.argsort(codes, kind="stable")  # each creator's rows, contiguous
+    sizes = np.bincount(codes, minlength=len(unique))
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     rng = np.random.default_rng(seed)
     draws = []
     for _ in range(resamples):
         drawn = rng.integers(0, len(unique), len(unique))
-        draws.append(np.concatenate([members[i] for i in drawn]))
+        lengths = sizes[drawn]
+        # the k-th row of a drawn creator sits at its start + k in `by_creator`
+        offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        draws.append(by_creator[np.repeat(starts[drawn], lengths) + offsets])
     return draws
 
 
@@ -68,7 +72,7 @@ def _interval(
     frame: pd.DataFrame, target: str, columns: list[str], name: str, resamples: int, seed: int, level: float
 ) -> Interval:
     rows = frame[frame[target].notna()]
-    y, as_of = rows[target].to_numpy(dtype=float), rows["as_of"].to_numpy()
+    y, as_of = rows[target].to_numpy(dtype=float), snapshot_codes(rows["as_of"])
     scores = [rows[column].to_numpy(dtype=float) for column in columns]
 
     def value(index: np.ndarray | slice) -> float:
