@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import mlflow
 import pandas as pd
 import pytest
@@ -32,6 +34,16 @@ def test_train_prints_test_metrics_beside_the_baselines(trained_store):
     assert len(list((folder / "cache").glob("training_set-*.parquet"))) == 1  # built once, reused
 
 
+def test_train_reports_each_stage_with_its_time(trained_store):
+    _, _, results = trained_store
+    stderr = results["abuse_risk"].stderr
+    stages = [line for line in stderr.splitlines() if line.lstrip().startswith("done")]
+    assert any("fold 1 of" in line for line in stages), stderr
+    for stage in ("refit on all", "bootstrap interval of pr_auc", "logging the run"):
+        assert any(stage in line for line in stages), (stage, stderr)
+    assert all(re.search(r"\d+:\d\d:\d\d", line) for line in stages)  # each with its elapsed time
+
+
 def test_score_without_champion_says_train_first(tmp_path, training_market_dir):
     result = run(
         "score", "--data", str(training_market_dir), "--out", str(tmp_path / "s.parquet"),
@@ -55,6 +67,14 @@ def test_score_every_creator_with_both_champions(trained_store, training_market_
         scores
     )
     assert scores["creator_id"].is_unique and (scores["as_of"] == pd.Timestamp("2025-10-01", tz="UTC")).all()
+    # the summary a data scientist reads: creators per tier in each market, and who ranks first
+    counts = scores.groupby("market").size()
+    lines = [line for line in result.stdout.splitlines() if line.count("│") > 3]
+    tier_rows = {line.split("│")[1].strip(): line for line in lines}
+    for market, count in counts.items():
+        assert tier_rows[market].rstrip(" │").endswith(f"{count:,}"), result.stdout
+    top = scores.nlargest(1, "abuse_risk").iloc[0]
+    assert top["creator_id"] in result.stdout and f"{top['abuse_risk']:.1%}" in result.stdout
 
 
 def test_promoting_a_model_twice_is_refused_with_a_reason(trained_store, config_file):

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from creatorscore.cli.options import bounds, config_error, err
+from creatorscore.cli.progress import step
 from creatorscore.errors import UserError
 from creatorscore.simulate.config import SimulationConfig
 
@@ -115,7 +116,7 @@ def validate(
 
     target = quarantine or default_quarantine(data)
     refuse_inside_inputs(target, "--quarantine", [("--data", data)])
-    with err.status("reading and validating"):
+    with step("reading and validating"):
         validated = load_marketplace(data, bounds())
     written = write_quarantine(validated, target)
     if as_json:

@@ -20,6 +20,7 @@ from creatorscore.cli.options import (
     span,
     utc,
 )
+from creatorscore.cli.progress import step
 from creatorscore.errors import UserError
 from creatorscore.serving.store_uri import DEFAULT_STORE
 
@@ -52,7 +53,7 @@ def features_build(
     refuse_output_in_inputs(out, data, definitions)
     tables, defs = load_for_features(data, definitions)
     moments = utc(as_of) if as_of else snapshots.every(tables, span(every or "7d", "--every", "d").days)
-    with err.status(f"computing {len(defs.features)} features at {len(moments)} as-of times"):
+    with step(f"computing {len(defs.features)} features at {len(moments)} as-of times"):
         frame = build_training_set(tables, moments, defs, horizon)
     write_table(out, frame)
     summary = RichTable(title=f"Training set {out}")
@@ -91,7 +92,7 @@ def features_materialize(
         refuse_output_in_inputs(Path(store.removeprefix("sqlite:///")), data, definitions, "--store")
     tables, defs = load_for_features(data, definitions)
     moment = utc([as_of])[0] if as_of else snapshots.default_as_of(tables)
-    with err.status(f"computing {len(defs.features)} features as of {moment:%Y-%m-%d %H:%M}"):
+    with step(f"computing {len(defs.features)} features as of {moment:%Y-%m-%d %H:%M}"):
         vectors = compute_features(tables, [moment], defs)
     target.write(vectors, defs.names, defs.version)
     shape = f"{len(vectors):,} creators x {len(defs.features)} features"

@@ -19,6 +19,7 @@ from creatorscore.cli.options import (
     refuse_output_in_inputs,
     utc,
 )
+from creatorscore.cli.progress import stages, step
 from creatorscore.errors import UserError
 
 if TYPE_CHECKING:
@@ -70,15 +71,17 @@ def train(
         frame = training_set_from_file(training_set, defs)
         key = f"{hashlib.sha256(training_set.read_bytes()).hexdigest()[:16]}-{defs.version}"
     else:
-        with err.status("building or reusing the training set"):
+        with step("building or reusing the training set"):
             frame, key, reused = build_or_reuse(
                 data, defs, chosen.split, cache_dir, lambda: load_for_features(data, definitions)[0]
             )
         err.print(
             f"training set {key} ({'reused' if reused else 'built'}): {len(frame):,} rows", highlight=False
         )
-    with err.status(f"training {model}, its baselines and logging to MLflow"):
-        trained = train_model(frame, chosen, defs, key, str(data), read_ground_truth(data), tracking_uri)
+    with stages() as on_stage:
+        trained = train_model(
+            frame, chosen, defs, key, str(data), read_ground_truth(data), tracking_uri, on_stage
+        )
     wide = Console()  # pipes default to 80 columns, too few for a column per scorer
     wide.width = max(wide.width, 130)
     wide.print(_metrics_table(trained))
@@ -190,10 +193,55 @@ def score(
     tables, defs = load_for_features(data, definitions)
     check_definitions(champions, defs.version)
     moment = utc([as_of])[0] if as_of else snapshots.default_as_of(tables)
-    with err.status(f"computing features and scoring as of {moment:%Y-%m-%d %H:%M}"):
+    with step(f"computing features and scoring as of {moment:%Y-%m-%d %H:%M}"):
         scored = score_creators(compute_features(tables, [moment], defs), *champions)
     write_table(out, scored)
+    wide = Console()
+    wide.width = max(wide.width, 110)
+    wide.print(_tiers_by_market(scored))
+    wide.print(_top_creators(scored))
     versions = ", ".join(f"{m.record.name} v{m.record.version}" for m in champions)
     err.print(
         f"{len(scored):,} creators scored as of {moment:%Y-%m-%d} ({versions}) -> {out}", highlight=False
     )
+
+
+def _tiers_by_market(scored) -> RichTable:
+    """Creators per risk tier in each market: what the review and restrict tiers will ask of reviewers."""
+    from rich.table import Table as RichTable
+
+    from creatorscore.explain.tiers import TIERS
+
+    counts = scored.groupby(["market", "risk_tier"]).size().unstack(fill_value=0)
+    tiers = [str(tier) for tier in TIERS]
+    table = RichTable(title="Creators by risk tier and market")
+    for column in ("market", *tiers, "all"):
+        table.add_column(column, justify="left" if column == "market" else "right")
+    for market, row in counts.iterrows():
+        table.add_row(str(market), *(f"{row.get(tier, 0):,}" for tier in tiers), f"{row.sum():,}")
+    totals = counts.sum()
+    table.add_row("all", *(f"{totals.get(tier, 0):,}" for tier in tiers), f"{len(scored):,}", style="bold")
+    return table
+
+
+TOP = 10
+
+
+def _top_creators(scored) -> RichTable:
+    """The highest abuse risks: who the governance team will look at first."""
+    from rich.table import Table as RichTable
+
+    table = RichTable(title=f"Top {TOP} creators by abuse risk")
+    columns = ("creator", "market", "abuse risk", "risk tier", "market percentile", "content quality")
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("creator", "market", "risk tier") else "right")
+    for row in scored.nlargest(TOP, "abuse_risk").itertuples():
+        table.add_row(
+            row.creator_id,
+            row.market,
+            f"{row.abuse_risk:.1%}",
+            row.risk_tier,
+            f"{row.abuse_risk_market_pct:.1%}",
+            f"{row.content_quality:.2f}",
+        )
+    return table

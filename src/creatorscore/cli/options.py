@@ -140,10 +140,11 @@ def refuse_output_in_inputs(
 
 def load_for_features(data: Path, definitions: Path | None) -> tuple[dict[str, pd.DataFrame], Definitions]:
     """Validated tables and checked definitions, with a one-line account of quarantined rows."""
+    from creatorscore.cli.progress import step  # it prints on `err`, defined here
     from creatorscore.contract.read import load_marketplace
     from creatorscore.features import DEFAULT_DIR, load
 
-    with err.status("reading and validating"):
+    with step("reading and validating"):
         validated = load_marketplace(data, bounds())
     quarantined = sum(s.quarantined for s in validated.summary.values())
     if quarantined:

@@ -26,6 +26,7 @@ from creatorscore.cli.options import (
     refuse_output_in_inputs,
     utc,
 )
+from creatorscore.cli.progress import step
 from creatorscore.errors import UserError
 
 report_app = typer.Typer(
@@ -54,7 +55,7 @@ def _features_at(data: Path, as_of: datetime | None, definitions: Path | None, c
     tables, defs = load_for_features(data, definitions)
     check_definitions(champions, defs.version)
     moment = utc([as_of])[0] if as_of else snapshots.default_as_of(tables)
-    with err.status(f"computing features of every creator as of {moment:%Y-%m-%d %H:%M}"):
+    with step(f"computing features of every creator as of {moment:%Y-%m-%d %H:%M}"):
         features = compute_features(tables, [moment], defs)
     if features.empty:
         raise UserError(f"no creator was onboarded before {moment:%Y-%m-%d}")
@@ -98,7 +99,7 @@ def report_creator(
         highest = features["creator_id"].astype(str).to_numpy()[(-risk).argsort(kind="stable")[:top]]
         targets = {cid: out / f"case-{cid}.html" for cid in highest}
     for cid, path in targets.items():
-        with err.status(f"case file of {cid}"):
+        with step(f"case file of {cid}"):
             page = creator_case_file(tables, features, defs, *champions, cid)
         _write(page, path)
 
@@ -134,7 +135,7 @@ def report_model(
     tables, defs = load_for_features(data, definitions)
     check_definitions([registered], defs.version)
     moments = [pd.Timestamp(moment) for moment in record.test_moments]
-    with err.status(f"rebuilding {len(moments)} test snapshots and explaining them"):
+    with step(f"rebuilding {len(moments)} test snapshots and explaining them"):
         rows = held_out_rows(tables, defs, moments, record.horizon_days, record.target)
         page = model_report(registered, defs, rows, metrics, predictions)
     _write(page, out)
@@ -172,7 +173,7 @@ def report_cohort(
     champions = _champions(tracking_uri)
     _, defs, features = _features_at(data, as_of, definitions, champions)
     cohort_mask(features, market, category)  # an unknown market fails before TreeSHAP runs
-    with err.status("explaining every creator"):
+    with step("explaining every creator"):
         page = cohort_report(features, defs, *champions, market, category)
     _write(page, out)
 

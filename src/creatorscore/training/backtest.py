@@ -8,6 +8,7 @@ Logging to MLflow and printing happen elsewhere.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import lightgbm as lgb
@@ -117,8 +118,10 @@ def run_backtest(
     config: ModelConfig,
     definitions: Definitions,
     truth_creators: pd.DataFrame | None = None,
+    on_stage: Callable[[str], None] = lambda stage: None,
 ) -> Backtest:
-    """Evaluate the config fold by fold on the future, then refit the served model on everything."""
+    """Evaluate the config fold by fold on the future, then refit the served model on everything.
+    `on_stage` is told as each stage starts, for progress output."""
     seconds: dict[str, float] = {}
     features = select_features(config, definitions)
     monotone = monotone_constraints(config, definitions, features)
@@ -130,12 +133,15 @@ def run_backtest(
     if config.tuning.trials:
         # on the oldest fold: its validation period precedes every fold's test period
         xy = _periods(labelled, plans[0], features, config.target)
+        on_stage(f"tuning: {config.tuning.trials} trials on the oldest fold")
         started = time.perf_counter()
         params, trials = tune(config, monotone, xy["train"], xy["validation"])
         seconds["tuning"] = time.perf_counter() - started
 
     folds, scored, margins = [], [], []
     for number, plan in enumerate(plans):
+        test = f"{plan.test[0]:%Y-%m-%d}..{plan.test[-1]:%Y-%m-%d}"
+        on_stage(f"fold {number + 1} of {len(plans)}: LightGBM and baselines, test {test}")
         fold, scores, margin = _evaluate_fold(labelled, plan, config, params, features, monotone, seconds)
         folds.append(fold)
         scored.append(scores.assign(fold=number))
@@ -145,12 +151,14 @@ def run_backtest(
     if truth is not None:
         scores["truth"] = truth
     scorers = [name for name in scores.columns if name in (MODEL, RULES, LINEAR, DEFAULTS)]
+    on_stage(f"metrics of {len(scorers)} scorers on {len(scores):,} test rows, by segment")
     started = time.perf_counter()
     metrics = {
         name: segment_metrics(scores, config.target, scores[name], config.task, truth) for name in scorers
     }
     _add(seconds, "metrics", started)
 
+    on_stage(f"refit on all {labelled['as_of'].nunique()} labelled snapshots")
     started = time.perf_counter()
     rounds = best_rounds(folds[-1].booster)
     booster = fit_booster(
@@ -164,6 +172,7 @@ def run_backtest(
     seconds["refit"] = time.perf_counter() - started
     refit_snapshots = tuple(sorted(labelled["as_of"].unique()))
     gate = config.promotion.metric
+    on_stage(f"bootstrap interval of {gate} by creator")
     started = time.perf_counter()
     intervals = {f"overall/{gate}": bootstrap_interval(scores, config.target, MODEL, gate)}
     _add(seconds, "bootstrap", started)

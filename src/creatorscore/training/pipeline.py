@@ -7,6 +7,7 @@ training logic of its own.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,8 +79,10 @@ def train_model(
     source: str,
     truth: pd.DataFrame | None = None,
     uri: str | None = None,
+    on_stage: Callable[[str], None] = lambda stage: None,
 ) -> TrainedModel:
-    """Backtest the config on the training set, score the champion alongside, log and register."""
+    """Backtest the config on the training set, score the champion alongside, log and register.
+    `on_stage` is told as each stage starts, for progress output."""
     missing = [name for name in ("creator_id", "as_of", config.target) if name not in frame.columns]
     if missing:
         raise UserError(
@@ -87,7 +90,8 @@ def train_model(
         )
     from mlflow.exceptions import MlflowException
 
-    backtest = run_backtest(frame, config, definitions, truth)
+    backtest = run_backtest(frame, config, definitions, truth, on_stage)
+    on_stage("the champion, if any, on the same test rows")
     champion = champion_scores(backtest, frame, definitions, uri)
     if champion:
         scores = backtest.test_scores
@@ -96,6 +100,7 @@ def train_model(
         backtest.metrics[CHAMPION] = segment_metrics(
             scores, config.target, scores[CHAMPION], config.task, truth_rows
         )
+    on_stage("logging the run, its evidence and the model to MLflow")
     started = time.perf_counter()
     try:
         run, record = log_backtest(
