@@ -1,0 +1,80 @@
+"""The review queue: a market's limited reviewer capacity spent where the expected harm is largest,
+with a random share kept for exploration.
+
+Reviewing only the top of the model's ranking would teach the next model nothing about the
+creators it ranks low: their labels would never arrive. A fixed share of each market's capacity
+therefore goes to creators drawn uniformly from those the ranking did not pick, each flagged as
+exploration with the probability it had of being drawn, so that evaluation can weight it back to
+the whole population (inverse propensity). Exploration cases are spread through the queue rather
+than left at its end, where an overrun day would never reach them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+QUEUE_COLUMNS = [
+    "market", "rank", "creator_id", "expected_harm", "why", "exploration", "review_probability",
+]  # fmt: skip
+
+
+class QueueRule(BaseModel):
+    """How many cases a market's reviewers take a day and how the queue is filled."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    capacity_per_day: int = Field(ge=0, description="Cases the market's reviewers can decide per day.")
+    exploration_share: float = Field(
+        0.05,
+        ge=0,
+        le=0.5,
+        description="Share of the capacity drawn at random from the rest, for unbiased labels.",
+    )
+    sla_days: int = Field(gt=0, description="Days a queued case may wait for a decision.")
+
+
+def expected_harm(abuse_risk: pd.Series, reach: pd.Series, severity: pd.Series) -> pd.Series:
+    """Abuse probability x reach (recent GMV or audience, at least 1) x severity of the leading reason."""
+    return abuse_risk * reach.fillna(0).clip(lower=1) * severity
+
+
+def review_queue(candidates: pd.DataFrame, rules: dict[str, QueueRule], seed: int) -> pd.DataFrame:
+    """One day's queue per market from candidates (creator_id, market, expected_harm, why).
+
+    Each market takes at most its capacity: the highest expected harm first, then an
+    exploration sample of the others; a market without a rule queues nothing. The draw is seeded,
+    so a replayed day queues the same creators."""
+    rng = np.random.default_rng(seed)
+    queues = []
+    for market, rows in candidates.groupby("market", sort=True):
+        rule = rules.get(str(market))
+        if rule is None or rule.capacity_per_day == 0 or rows.empty:
+            continue
+        capacity = min(rule.capacity_per_day, len(rows))
+        explore = int(np.floor(rule.exploration_share * capacity))
+        ranked = rows.sort_values(["expected_harm", "creator_id"], ascending=[False, True], kind="stable")
+        exploit, rest = ranked.iloc[: capacity - explore], ranked.iloc[capacity - explore :]
+        drawn = rest.iloc[np.sort(rng.choice(len(rest), size=explore, replace=False))]
+        chosen = pd.concat([
+            exploit.assign(exploration=False, review_probability=1.0),
+            drawn.assign(exploration=True, review_probability=explore / len(rest) if len(rest) else 1.0),
+        ])  # fmt: skip
+        chosen["rank"] = _ranks(len(exploit), explore)
+        queues.append(chosen.sort_values("rank"))
+    if not queues:  # typed like a full queue, so a day without cases filters and concatenates alike
+        queues = [candidates.iloc[0:0].assign(rank=0, exploration=False, review_probability=0.0)]
+    return pd.concat(queues, ignore_index=True)[QUEUE_COLUMNS]
+
+
+def _ranks(exploit: int, explore: int) -> np.ndarray:
+    """Ranks 1..n with the exploration cases (listed last) spread evenly among the others."""
+    total = exploit + explore
+    explore_at = np.floor((np.arange(explore) + 0.5) * total / max(explore, 1)).astype(int)
+    slots = np.ones(total, dtype=bool)
+    slots[explore_at] = False  # False: an exploration slot
+    ranks = np.empty(total, dtype=int)
+    ranks[:exploit] = np.flatnonzero(slots) + 1
+    ranks[exploit:] = explore_at + 1
+    return ranks
