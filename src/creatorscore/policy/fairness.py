@@ -1,0 +1,67 @@
+"""Fairness of governance decisions: equal behaviour, equal treatment, across markets and tenure bands.
+
+Creators who behave alike (all healthy ones; each abuse archetype) should be queued and actioned
+at about the same rate wherever they sell and however long they have sold. The audit uses
+fairlearn's MetricFrame with the behaviour as the control feature, so each comparison is made
+within one behaviour: a market full of abusers is expected to be actioned more, a market whose
+healthy creators are actioned more is not. A group is flagged when its rate exceeds the pooled
+rate of the other groups of the same behaviour by more than the goal's ratio.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from fairlearn.metrics import MetricFrame, count, selection_rate
+
+GOAL_RATIO = 1.2
+TENURE_BANDS = ((0, 30, "under 30 days"), (30, 90, "30-89 days"), (90, np.inf, "90 days or more"))
+OUTCOMES = ("queued", "actioned")
+MIN_ROWS = 30  # a group with fewer creators of a behaviour is reported, not judged
+
+
+def tenure_band(days: pd.Series) -> pd.Series:
+    bands = pd.Series("", index=days.index, dtype=object)
+    for low, high, name in TENURE_BANDS:
+        bands[(days >= low) & (days < high)] = name
+    return bands
+
+
+def audit(decisions: pd.DataFrame, ratio: float = GOAL_RATIO) -> pd.DataFrame:
+    """Rates of being queued and actioned per (outcome, attribute, behaviour, group).
+
+    `decisions` holds market, tenure_days, behaviour (e.g. "healthy" or an archetype) and the
+    booleans queued and actioned, one row per creator and decision date. Returns one row per
+    group with its rate, the other groups' pooled rate, their ratio, and `flagged` where the
+    ratio exceeds `ratio` on at least MIN_ROWS creators."""
+    attributes = {"market": decisions["market"], "tenure band": tenure_band(decisions["tenure_days"])}
+    rows = []
+    for outcome in OUTCOMES:
+        y = decisions[outcome].astype(int).to_numpy()
+        for attribute, groups in attributes.items():
+            frame = MetricFrame(
+                metrics={"rate": selection_rate, "creators": count},
+                y_true=y,
+                y_pred=y,
+                sensitive_features=groups.rename(attribute),
+                control_features=decisions["behaviour"].rename("behaviour"),
+            ).by_group
+            rows.append(_against_the_others(frame.reset_index(), outcome, attribute, ratio))
+    return pd.concat(rows, ignore_index=True)
+
+
+def _against_the_others(by_group: pd.DataFrame, outcome: str, attribute: str, ratio: float) -> pd.DataFrame:
+    by_group = by_group.rename(columns={attribute: "group"})
+    hits = by_group["rate"] * by_group["creators"]
+    totals = by_group.groupby("behaviour")[["creators"]].transform("sum")["creators"]
+    total_hits = hits.groupby(by_group["behaviour"]).transform("sum")
+    others = (total_hits - hits) / (totals - by_group["creators"]).replace(0, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.where(others > 0, by_group["rate"] / others, np.where(by_group["rate"] > 0, np.inf, 1.0))
+    return by_group.assign(
+        outcome=outcome,
+        attribute=attribute,
+        others_rate=others,
+        ratio=ratios,
+        flagged=(ratios > ratio) & (by_group["creators"] >= MIN_ROWS),
+    )[["outcome", "attribute", "behaviour", "group", "creators", "rate", "others_rate", "ratio", "flagged"]]
