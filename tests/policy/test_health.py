@@ -87,6 +87,7 @@ def test_the_harshest_threshold_reached_decides_the_action():
         ({"confirmed_case_severity": "critical"}, "severity 'critical' is not one of"),
         ({"thresholds": {"suspend": -1}}, "suspend is outside 0..1000"),
         ({"recovery_dayz": 3}, "Extra inputs are not permitted"),
+        ({"thresholds": {"banish": 10}}, "thresholds.banish"),
     ],
 )
 def test_a_bad_rule_is_refused_naming_what_is_wrong(change, message):

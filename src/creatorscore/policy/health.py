@@ -16,6 +16,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from creatorscore.contract.schema import SEVERITIES
+from creatorscore.policy.actions import Action
 
 SCALE = 1000
 DAY = pd.Timedelta(days=1)
@@ -37,7 +38,7 @@ class HealthRule(BaseModel):
         ge=0, description="Points earned back per `recovery_days` without a new deduction."
     )
     recovery_days: int = Field(gt=0, description="Clean days that earn `recovery_points` back.")
-    thresholds: dict[str, int] = Field(
+    thresholds: dict[Action, int] = Field(
         description="Action -> rating at or below which it applies; the lowest threshold reached wins."
     )
 
@@ -104,5 +105,5 @@ def enforcement(ratings: pd.Series, rule: HealthRule) -> pd.Series:
     ordered = sorted(rule.thresholds.items(), key=lambda item: item[1])  # lowest (harshest) first
     actions = np.full(len(ratings), None, dtype=object)
     for action, threshold in reversed(ordered):  # harsher thresholds overwrite milder ones
-        actions[ratings.to_numpy() <= threshold] = action
+        actions[ratings.to_numpy() <= threshold] = action.value
     return pd.Series(actions, index=ratings.index, name="health_action", dtype=object)

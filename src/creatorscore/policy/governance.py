@@ -1,0 +1,46 @@
+"""The governance rules of a market: `policies/base.yaml` with the market file's overrides on top.
+
+A go-to-market change for one market is a diff in that market's file: it repeats only what
+differs from the base (a capacity, a threshold, an automated action), and the merged result
+is typed here like every config, so a misspelt override fails instead of silently keeping the
+base value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from creatorscore.explain.tiers import TierThresholds
+from creatorscore.policy.actions import ColdStart, Escalation, RewardRule, TierActions
+from creatorscore.policy.health import HealthRule
+from creatorscore.policy.queue import QueueRule
+
+
+class Governance(BaseModel):
+    """What is done with the scores and the record in one market."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tiers: TierThresholds = Field(description="Calibrated abuse probability at which each tier starts.")
+    tier_actions: TierActions = Field(description="What each tier calls for; which penalties are automated.")
+    health: HealthRule
+    escalations: list[Escalation] = Field(default_factory=list)
+    rewards: RewardRule
+    cold_start: ColdStart = Field(default_factory=ColdStart)
+    queue: QueueRule
+    severity: dict[str, float] = Field(
+        description="Weight of each reason family in the queue's expected harm; unlisted families weigh 1."
+    )
+
+
+def with_overrides(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """`base` with `overrides` on top: mappings merge key by key, anything else is replaced."""
+    merged = dict(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = with_overrides(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
