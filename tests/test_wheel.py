@@ -22,7 +22,17 @@ from creatorscore.training.tracking import git_commit
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("wheel")]
 REPO = Path(__file__).resolve().parents[1]
-SOURCES = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "src", "features", "training", "serving")
+SOURCES = (
+    "pyproject.toml",
+    "setup.py",
+    "MANIFEST.in",
+    "README.md",
+    "src",
+    "features",
+    "training",
+    "policies",
+    "serving",
+)
 
 
 def build_wheel(root: Path, commit: str) -> Path:
