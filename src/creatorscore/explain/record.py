@@ -84,9 +84,10 @@ class EnforcementRecord(_Frozen):
             parts.append(f"an open abuse investigation, opened {case.opened_at:%Y-%m-%d}")
         for violation in self.standing_violations:
             name = POLICY_CLAUSES[violation.policy][0].lower()
+            points = f"{violation.points:g} point{'' if violation.points == 1 else 's'}"
             parts.append(
                 f"a standing {violation.severity} violation of the {name} policy, "
-                f"decided {violation.decided_at:%Y-%m-%d} ({violation.points:g} points)"
+                f"decided {violation.decided_at:%Y-%m-%d} ({points})"
             )
         overturned = len(self.violations) - len(self.standing_violations)
         if overturned:
