@@ -91,6 +91,9 @@ def test_the_installed_wheel_runs_the_pipeline_outside_the_checkout(installed):
     cli = str(python.parent / "creatorscore")
     imported = outside([str(python), "-c", "import creatorscore; print(creatorscore.__file__)"], work)
     assert Path(imported.stdout.strip()).is_relative_to(python.parents[1]), imported.stderr
+    policies = "from creatorscore.policy import load_market_policies; print(*load_market_policies())"
+    markets = outside([str(python), "-c", policies], work)  # the packaged policies/, no checkout
+    assert markets.stdout.split() == ["ID", "TH", "VN", "MY", "PH", "SG"], markets.stderr
     configs = work / "configs"  # abuse_risk trains on the installed config, content_quality on one here
     configs.mkdir()
     quality = (REPO / "training" / "content_quality.yaml").read_text()
