@@ -16,7 +16,6 @@ from creatorscore.explain.reasons import (
     missing_text,
     rank_facts,
     render,
-    risky_values,
 )
 
 
@@ -105,7 +104,7 @@ def test_a_value_on_the_risky_side_of_its_peers_is_never_mitigating(definitions)
     features = np.full((1, len(names)), np.nan)
     peer = np.full((1, len(names)), np.nan)
     features[0, names.index("refund_rate_28d")], peer[0, names.index("refund_rate_28d")] = 0.23, 0.0
-    risky = risky_values(groups.features, features, peer)
+    risky = groups.risky_values(features, peer)
     _, down = rank_facts(values, groups.index, +1, 4, risky)
     assert [names[j] for j in down.feature[0] if j >= 0] == ["tenure_days"]
     _, unmasked = rank_facts(values, groups.index, +1, 4)

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from creatorscore.contract.schema import POLICY_CLAUSES
 from creatorscore.explain.contributions import Contributions, tree_contributions
 from creatorscore.explain.peers import PeerIndex, peer_values
-from creatorscore.explain.reasons import FactGroups, RankedFacts, Reason, rank_facts, render, risky_values
+from creatorscore.explain.reasons import FactGroups, RankedFacts, Reason, rank_facts, render
 from creatorscore.explain.tiers import DEFAULT_THRESHOLDS, Tier, TierThresholds, risk_tiers
 from creatorscore.features.definitions import Definitions
 
@@ -164,7 +164,7 @@ def _explanations(
     else:
         score, tiers = margin, [None] * len(margin)
     peer = peer_values(frame, peers, contributions.feature_names)
-    unfavourable = risky_values(groups.features, contributions.features, peer)
+    unfavourable = groups.risky_values(contributions.features, peer)
     up, down = rank_facts(contributions.values, groups.index, kind.adverse_sign, k, unfavourable)
     markets, categories = _texts(frame["market"]), _texts(frame["category"])
     to_score = (
@@ -244,11 +244,11 @@ def _reasons(
             feature, v, r = groups.features[j], value[row][slot], reference[row][slot]
             defined, has_peer = math.isfinite(v), math.isfinite(r)
             template = groups.templates[j]
-            policy = feature.policy if no_policy is not None else None
+            policy = feature.policy if no_policy is not None else None  # mitigating: no ground
             reasons.append(
                 dict(
                     feature=feature.name,
-                    label=feature.window_label,
+                    label=groups.labels[j],
                     family=groups.names[groups.index[j]],
                     value=v if defined else None,
                     value_text=template.value_text(v),

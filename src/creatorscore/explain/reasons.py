@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,6 +78,9 @@ class FactGroups:
     names: tuple[str, ...]  # group names, indexed by `index`
     index: np.ndarray  # (features,): group of each feature (index into `names`)
     templates: tuple[ReasonTemplate, ...]
+    labels: tuple[str, ...]  # each feature's label with its window
+    risky_up: np.ndarray  # (features,): risk_direction up
+    risky_down: np.ndarray  # (features,): risk_direction down
 
     @classmethod
     def build(cls, definitions: Definitions, feature_names: tuple[str, ...]) -> FactGroups:
@@ -87,7 +89,20 @@ class FactGroups:
         names = tuple(dict.fromkeys(groups))
         index = np.array([names.index(group) for group in groups], dtype=np.intp)
         templates = tuple(ReasonTemplate.build(f, missing_text(f, definitions)) for f in features)
-        return cls(features, names, index, templates)
+        return cls(
+            features,
+            names,
+            index,
+            templates,
+            tuple(f.window_label for f in features),
+            np.array([f.risk_direction == Direction.UP for f in features], dtype=bool),
+            np.array([f.risk_direction == Direction.DOWN for f in features], dtype=bool),
+        )
+
+    def risky_values(self, values: np.ndarray, peer: np.ndarray) -> np.ndarray:
+        """Where a value lies on the risky side of its peer median, by the feature's `risk_direction`."""
+        with np.errstate(invalid="ignore"):
+            return (self.risky_up & (values > peer)) | (self.risky_down & (values < peer))
 
 
 @dataclass(frozen=True)
@@ -111,7 +126,8 @@ def rank_facts(
 
     `adverse_sign` is +1 when a higher margin is worse (abuse risk), -1 when lower is worse
     (content quality), so "adverse" always means towards the outcome a policy cares about.
-    `unfavourable` (rows x features) marks values on the risky side of their peers (`risky_values`):
+    `unfavourable` (rows x features) marks values on the risky side of their peers
+    (`FactGroups.risky_values`):
     such a value is never told as a mitigating factor, even where the model leant on it the
     favourable way, since "refund rate 23% against a median of 0%" cannot speak for a creator.
     A group whose favourable push comes only from such values is no mitigating factor.
@@ -125,12 +141,8 @@ def rank_facts(
     by_group = np.argsort(index, kind="stable")
     starts = np.searchsorted(index[by_group], np.arange(n_groups))
     group_sum = np.add.reduceat(adverse[:, by_group], starts, axis=1)
-    strongest_up = np.empty((rows, n_groups), dtype=np.intp)
-    strongest_down = np.empty((rows, n_groups), dtype=np.intp)
-    for group in range(n_groups):  # a loop over the ~13 groups, each vectorised over all rows
-        columns = np.flatnonzero(index == group)
-        strongest_up[:, group] = columns[adverse[:, columns].argmax(axis=1)]
-        strongest_down[:, group] = columns[favourable[:, columns].argmin(axis=1)]
+    strongest_up = _first_extreme(adverse, by_group, starts, np.maximum)
+    strongest_down = _first_extreme(favourable, by_group, starts, np.minimum)
     told_down = np.take_along_axis(favourable, strongest_down, axis=1)
     k = min(k, n_groups)
 
@@ -147,12 +159,18 @@ def rank_facts(
     return up, down
 
 
-def risky_values(features: Sequence[Feature], values: np.ndarray, peer: np.ndarray) -> np.ndarray:
-    """Where a value lies on the risky side of its peer median, by the feature's `risk_direction`."""
-    up = np.array([f.risk_direction == Direction.UP for f in features])
-    down = np.array([f.risk_direction == Direction.DOWN for f in features])
-    with np.errstate(invalid="ignore"):
-        return (up & (values > peer)) | (down & (values < peer))
+def _first_extreme(values: np.ndarray, by_group: np.ndarray, starts: np.ndarray, extreme) -> np.ndarray:
+    """Per row and group, the column holding the group's largest (`np.maximum`) or smallest value.
+
+    Ties go to the first column, as argmax does. Whole-matrix operations rather than a loop over
+    groups: there are some fifty fact groups, and a loop would cost more than the rest of a
+    one-creator explanation.
+    """
+    ordered = values[:, by_group]
+    group_of = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(by_group))))
+    best = extreme.reduceat(ordered, starts, axis=1)
+    positions = np.where(ordered == best[:, group_of], np.arange(len(by_group)), len(by_group))
+    return by_group[np.minimum.reduceat(positions, starts, axis=1)]
 
 
 @dataclass(frozen=True)
