@@ -1,6 +1,6 @@
 """The build hook that makes the wheel work outside the checkout (metadata is in pyproject.toml).
 
-The checked-in features/, training/ and serving/ folders stay the one source of truth: each
+The checked-in features/, training/, policies/ and serving/ folders stay the one source of truth: each
 build copies them into the wheel as `creatorscore/packaged/<folder>`, the defaults
 `creatorscore.locations` falls back to, with the commit they were built from
 ($CREATORSCORE_BUILD_COMMIT when the build runs outside a git checkout, as from an sdist).
@@ -15,7 +15,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).resolve().parent
-FOLDERS = ("features", "training", "serving")
+FOLDERS = ("features", "training", "policies", "serving")
 
 
 def build_commit() -> str:

@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def test_inside_the_checkout_the_defaults_are_the_checked_in_folders():
     assert locations.checkout() == REPO
-    for name in ("features", "training", "serving"):
+    for name in ("features", "training", "policies", "serving"):
         assert locations.folder(name, environ={}) == REPO / name
 
 

@@ -22,7 +22,17 @@ from creatorscore.training.tracking import git_commit
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("wheel")]
 REPO = Path(__file__).resolve().parents[1]
-SOURCES = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "src", "features", "training", "serving")
+SOURCES = (
+    "pyproject.toml",
+    "setup.py",
+    "MANIFEST.in",
+    "README.md",
+    "src",
+    "features",
+    "training",
+    "policies",
+    "serving",
+)
 
 
 def build_wheel(root: Path, commit: str) -> Path:
@@ -81,6 +91,9 @@ def test_the_installed_wheel_runs_the_pipeline_outside_the_checkout(installed):
     cli = str(python.parent / "creatorscore")
     imported = outside([str(python), "-c", "import creatorscore; print(creatorscore.__file__)"], work)
     assert Path(imported.stdout.strip()).is_relative_to(python.parents[1]), imported.stderr
+    policies = "from creatorscore.policy import load_market_policies; print(*load_market_policies())"
+    markets = outside([str(python), "-c", policies], work)  # the packaged policies/, no checkout
+    assert markets.stdout.split() == ["ID", "TH", "VN", "MY", "PH", "SG"], markets.stderr
     configs = work / "configs"  # abuse_risk trains on the installed config, content_quality on one here
     configs.mkdir()
     quality = (REPO / "training" / "content_quality.yaml").read_text()

@@ -1,4 +1,4 @@
-"""Where the folders a user edits are found: `features/`, `training/` and `serving/`.
+"""Where the folders a user edits are found: `features/`, `training/`, `policies/` and `serving/`.
 
 In order: the folder given as an option, then its environment variable, then the checked-in
 folder when the package runs from its source checkout, then the copy packaged in the wheel.
@@ -13,10 +13,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-Folder = Literal["features", "training", "serving"]
+Folder = Literal["features", "training", "policies", "serving"]
 VARIABLES: dict[Folder, str] = {
     "features": "CREATORSCORE_FEATURES",
     "training": "CREATORSCORE_TRAINING",
+    "policies": "CREATORSCORE_POLICIES",
     "serving": "CREATORSCORE_SERVING",
 }
 PACKAGE = Path(__file__).resolve().parent

@@ -5,9 +5,18 @@ import re
 import numpy as np
 import pytest
 
-from creatorscore.explain import explain_creators, tree_contributions
+from creatorscore.contract.schema import POLICY_CLAUSES
+from creatorscore.explain import SCORE_KINDS, explain_creators, tree_contributions
+from creatorscore.explain.explanation import NOT_A_GROUND
 from creatorscore.explain.peers import PeerIndex
-from creatorscore.explain.reasons import FactGroups, ReasonTemplate, fact_group, missing_text, render
+from creatorscore.explain.reasons import (
+    FactGroups,
+    ReasonTemplate,
+    fact_group,
+    missing_text,
+    rank_facts,
+    render,
+)
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +36,7 @@ def template(definitions, name):
     return ReasonTemplate.build(feature, missing_text(feature, definitions))
 
 
-def test_four_reasons_are_four_different_families(abuse_explanations):
+def test_four_reasons_are_four_different_facts(abuse_explanations):
     assert max(len(e.reasons) for e in abuse_explanations) == 4
     for explanation in abuse_explanations:
         families = [r.family for r in explanation.reasons]
@@ -54,7 +63,7 @@ def test_quality_reasons_are_what_pulls_the_expected_score_down(quality_explanat
         assert explanation.space.startswith("expected review score")
 
 
-def test_a_family_is_told_through_its_strongest_feature(explained, definitions, abuse_explanations):
+def test_a_fact_group_is_told_through_its_strongest_feature(explained, definitions, abuse_explanations):
     contributions = tree_contributions(explained.abuse, explained.latest)
     names = list(contributions.feature_names)
     group_of = np.array([fact_group(definitions.by_name(n), definitions) for n in names])
@@ -65,10 +74,104 @@ def test_a_family_is_told_through_its_strongest_feature(explained, definitions, 
             assert reason.family_contribution == pytest.approx(members.sum())
 
 
-def test_a_peer_percentile_joins_the_family_of_what_it_ranks(definitions):
-    assert fact_group(definitions.by_name("refund_rate_90d_peer_pct"), definitions) == "order_health"
+def test_a_peer_percentile_joins_the_fact_group_of_what_it_ranks(definitions):
+    assert fact_group(definitions.by_name("refund_rate_90d_peer_pct"), definitions) == "Refund rate"
+    assert fact_group(definitions.by_name("refund_rate_28d"), definitions) == "Refund rate"
     groups = FactGroups.build(definitions, tuple(definitions.names))
-    assert "peers" not in groups.names
+    assert not any("percentile" in name for name in groups.names)
+
+
+def test_a_refund_rate_far_above_peers_is_a_reason_though_its_family_nets_out(definitions):
+    """Summed per family, a low cancellation rate cancelled the refund rate's push towards risk."""
+    names = tuple(definitions.names)
+    groups = FactGroups.build(definitions, names)
+    values = np.zeros((1, len(names)))
+    values[0, names.index("refund_rate_28d")] = 0.6
+    values[0, names.index("cancel_rate_28d")] = -0.5
+    values[0, names.index("gmv_usd_28d")] = 0.2
+    up, down = rank_facts(values, groups.index, +1, 4)
+    told = [names[j] for j in up.feature[0] if j >= 0]
+    assert told == ["refund_rate_28d", "gmv_usd_28d"]
+    assert [names[j] for j in down.feature[0] if j >= 0] == ["cancel_rate_28d"]
+
+
+def test_a_value_on_the_risky_side_of_its_peers_is_never_mitigating(definitions):
+    names = tuple(definitions.names)
+    groups = FactGroups.build(definitions, names)
+    values = np.zeros((1, len(names)))
+    values[0, names.index("refund_rate_28d")] = -0.4  # the model leant on it the favourable way
+    values[0, names.index("tenure_days")] = -0.1
+    features = np.full((1, len(names)), np.nan)
+    peer = np.full((1, len(names)), np.nan)
+    features[0, names.index("refund_rate_28d")], peer[0, names.index("refund_rate_28d")] = 0.23, 0.0
+    risky = groups.risky_values(features, peer)
+    _, down = rank_facts(values, groups.index, +1, 4, risky)
+    assert [names[j] for j in down.feature[0] if j >= 0] == ["tenure_days"]
+    _, unmasked = rank_facts(values, groups.index, +1, 4)
+    assert names[unmasked.feature[0][0]] == "refund_rate_28d"
+
+
+def test_no_explained_mitigating_factor_is_risky_against_its_peers(
+    abuse_explanations, quality_explanations, definitions
+):
+    checked = 0
+    for reason in (r for e in abuse_explanations + quality_explanations for r in e.mitigating):
+        direction = definitions.by_name(reason.feature).risk_direction
+        if direction is not None and reason.value is not None and reason.peer_value is not None:
+            checked += 1
+            risky = (
+                reason.value > reason.peer_value if direction == "up" else reason.value < reason.peer_value
+            )
+            assert not risky, reason
+    assert checked
+
+
+def test_every_reason_has_a_policy_cell_and_no_mitigating_factor_a_policy(abuse_explanations):
+    for explanation in abuse_explanations:
+        for reason in explanation.reasons:
+            if reason.policy is None:
+                assert reason.policy_text == SCORE_KINDS["abuse_risk"].no_policy
+            else:
+                name, clause = POLICY_CLAUSES[reason.policy]
+                assert reason.policy_text == f"{name}: {clause}"
+        for reason in explanation.mitigating:
+            assert reason.policy is None and reason.policy_text == NOT_A_GROUND
+
+
+def test_a_reasons_effect_is_in_probability_and_adds_to_the_score_without_it(abuse_explanations):
+    for explanation in abuse_explanations:
+        for reason in explanation.reasons:
+            without = 1 / (1 + math.exp(-(explanation.margin - reason.family_contribution)))
+            assert reason.score_effect == pytest.approx(explanation.score - without)
+            assert 0 < reason.score_effect < 1
+
+
+def test_values_read_with_their_unit(definitions):
+    for name, value, text in [
+        ("refund_rate_28d", 0.23, "23%"),
+        ("gmv_usd_28d", 1240.0, "$1,240"),
+        ("review_mean_90d", 4.21, "4.2 of 5"),
+        ("gmv_usd_trend_7v28", 1.6, "1.6x"),
+        ("orders_28d", 3.0, "3"),
+    ]:
+        assert template(definitions, name).value_text(value) == text
+    assert template(definitions, "orders_28d").value_text(None) == "-"
+
+
+def test_a_count_of_one_reads_singular(definitions):
+    assert (
+        render(template(definitions, "review_count_all"), 1.0, math.nan, "ID", "food") == "1 stream reviewed"
+    )
+    assert (
+        render(template(definitions, "review_count_all"), 2.0, math.nan, "ID", "food") == "2 streams reviewed"
+    )
+
+
+def test_no_reason_text_or_label_shows_a_column_name(definitions, abuse_explanations, quality_explanations):
+    columns = set(definitions.names) | set(POLICY_CLAUSES)
+    for reason in (r for e in abuse_explanations + quality_explanations for r in e.reasons + e.mitigating):
+        words = set(re.findall(r"[A-Za-z0-9_]+", f"{reason.text} {reason.label} {reason.policy_text}"))
+        assert not words & columns, reason
 
 
 def test_explanations_are_of_the_log_odds_and_add_up(abuse_explanations):
@@ -102,24 +205,27 @@ def test_missing_value_renders_without_nan(definitions):
             )
 
 
-def test_missing_rate_reads_as_the_absence_of_its_facts(definitions):
+def test_missing_rate_reads_as_its_label_and_the_absence_of_its_facts(definitions):
     assert render(template(definitions, "refund_rate_28d"), math.nan, 0.05, "ID", "beauty") == (
-        "No orders with a known outcome in the last 28 days"
+        "Refund rate: no orders with a known outcome in the last 28 days"
+    )
+    assert render(template(definitions, "cancel_rate_28d"), math.nan, 0.05, "ID", "beauty") == (
+        "Cancellation rate: no orders with a known outcome in the last 28 days"
     )
     assert render(template(definitions, "incentive_per_order_90d"), math.nan, 1.0, "ID", "beauty") == (
-        "No orders in the last 90 days"
+        "Incentives per order (USD): no orders in the last 90 days"
     )
     assert render(template(definitions, "days_since_last_live"), math.nan, 3.0, "ID", "beauty") == (
-        "No livestreams in the creator's history"
+        "Days since the last livestream: no livestreams in the creator's history"
     )
     assert render(template(definitions, "review_mean_90d"), math.nan, 4.0, "ID", "beauty") == (
-        "No reviews in the last 90 days"
+        "Mean review score: no reviews in the last 90 days"
     )
 
 
 def test_a_zero_peer_median_states_the_median_instead_of_a_ratio(definitions):
     text = render(template(definitions, "refund_rate_28d"), 0.18, 0.0, "ID", "beauty")
-    assert text == "Refund rate over the last 28 days is 18%, against a ID beauty median of 0%"
+    assert text == "Refund rate over the last 28 days is 18%, against the ID beauty median of 0%"
     text = render(template(definitions, "avg_order_value_28d"), 12.5, math.nan, "ID", "beauty")
     assert text == "Average order of $12.50 over the last 28 days"
 

@@ -36,6 +36,16 @@ def test_every_feature_says_what_it_is_and_how_to_explain_it(definitions):
     for feature in definitions.features:
         assert feature.description and "{" not in feature.description, feature.name
         assert "{value" in feature.reason, feature.name
+        assert feature.label and "{" not in feature.label and "_" not in feature.label, feature.name
+
+
+def test_for_each_wording_reaches_labels_and_reasons_but_not_names(definitions):
+    feature = definitions.by_name("reports_not_as_described_90d")
+    assert feature.policy == "not_as_described"
+    assert feature.window_label == "Buyer reports for not-as-described, last 90 days"
+    assert "not-as-described" in feature.reason and "not_as_described" not in feature.reason
+    peer = definitions.by_name("refund_rate_90d_peer_pct")
+    assert peer.peer_of == "refund_rate_90d" and peer.label.startswith("Refund rate over the last 90 days")
 
 
 def test_directions_are_monotone_constraints_on_risk(definitions):
@@ -73,6 +83,8 @@ def _set_first(key: str, value):
         ("activity.yaml", _set_first("reason", None), "feature sessions_\\{window\\}d.*reason"),
         ("activity.yaml", _set_first("windows", ["week"]), "windows"),
         ("activity.yaml", _set_first("colour", "red"), "colour"),
+        ("activity.yaml", _set_first("label", "sessions_7d"), "sessions_7d.*reads like a column name"),
+        ("activity.yaml", _set_first("label", None), "feature sessions_\\{window\\}d.*label"),
         ("audience.yaml", _set_first("name", "sessions_{window}d"), "defined twice"),
         ("peers.yaml", _set_first("for_each", {"of": ["no_feature"]}), "no_feature.*not a feature"),
         ("reports.yaml", _set_first("policy", "speeding"), "speeding"),

@@ -39,11 +39,23 @@ def scored(champion_store, training_market_dir, definitions) -> Scored:
     )
 
 
+def confirmed_before(scored: Scored) -> tuple[str, str]:
+    """A creator with an abuse case confirmed and closed before the as-of time, and the case."""
+    as_of = scored.features["as_of"].iloc[0]
+    cases = scored.tables["abuse_cases"]
+    known = cases[(cases["outcome"] == "confirmed") & (cases["closed_at"] < as_of)]
+    known = known[known["creator_id"].isin(scored.features["creator_id"])]
+    latest = known.sort_values("closed_at").iloc[-1]
+    return str(latest["creator_id"]), str(latest["case_id"])
+
+
 @pytest.fixture(scope="session")
-def reports(tmp_path_factory, champion_store, training_market_dir) -> dict[str, Path]:
-    """A case file (of the highest abuse risk), the abuse-risk model report and a cohort report."""
+def reports(tmp_path_factory, champion_store, training_market_dir, scored) -> dict[str, Path]:
+    """Case files (of the highest abuse risk, and of a creator with a confirmed case on record),
+    the abuse-risk model report and a cohort report."""
     folder = tmp_path_factory.mktemp("reports")
     data, uri = str(training_market_dir), champion_store
+    confirmed, _ = confirmed_before(scored)
     commands = {
         "creator": ["report", "creator", "--top", "1", "--out", str(folder / "cases")],
         "model": ["report", "model", "--model", "abuse_risk", "--out", str(folder / "model.html")],
@@ -59,6 +71,8 @@ def reports(tmp_path_factory, champion_store, training_market_dir) -> dict[str, 
         ],
     }
     commands["creator"] += ["--data", data]
+    commands["confirmed"] = ["report", "creator", "--id", confirmed, "--out", str(folder / "confirmed.html")]
+    commands["confirmed"] += ["--data", data]
     written = {}
     for name, command in commands.items():
         result = invoke(*command, "--tracking-uri", uri)

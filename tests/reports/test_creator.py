@@ -10,7 +10,6 @@ from creatorscore.errors import UserError
 from creatorscore.features import compute_features
 from creatorscore.reports.creator import (
     creator_case_file,
-    enforcement_history,
     explain_creator,
     feature_history,
     neighbourhood,
@@ -44,20 +43,11 @@ def test_neighbourhood_holds_no_unrelated_creator(small_tables):
     assert 1 < kept["creators"]["creator_id"].nunique() < len(small_tables["creators"])
 
 
-def test_enforcement_history_hides_decisions_and_outcomes_after_the_as_of_time(small_tables):
-    cases = small_tables["abuse_cases"].dropna(subset=["closed_at"])
-    case = cases.loc[(cases["closed_at"] - cases["opened_at"]).idxmax()]
-    as_of = case["opened_at"] + (case["closed_at"] - case["opened_at"]) / 2
-    violations, history = enforcement_history(small_tables, str(case["creator_id"]), as_of)
-    row = history[history["case_id"] == case["case_id"]].iloc[0]
-    assert row["outcome"] == "open" and pd.isna(row["closed_at"]) and pd.isna(row["abuse_type"])
-    assert (violations["decided_at"] < as_of).all() and (history["opened_at"] < as_of).all()
-    assert not (violations["overturned_at"] >= as_of).any()
-
-
 def test_explanations_are_of_the_served_models(scored, definitions):
     creator = str(scored.features["creator_id"].iloc[0])
-    explained = explain_creator(scored.features, definitions, scored.abuse, scored.quality, creator)
+    explained = explain_creator(
+        scored.features, definitions, scored.abuse, scored.quality, creator, scored.tables
+    )
     row = scored.features[scored.features["creator_id"] == creator]
     for explanation, model in (
         (explained.abuse_risk, scored.abuse),
@@ -76,7 +66,7 @@ def test_explanations_are_of_the_served_models(scored, definitions):
 
 def test_an_unknown_creator_is_a_user_error(scored, definitions):
     with pytest.raises(UserError, match="creator nobody is not in the data"):
-        explain_creator(scored.features, definitions, scored.abuse, scored.quality, "nobody")
+        explain_creator(scored.features, definitions, scored.abuse, scored.quality, "nobody", scored.tables)
 
 
 def test_case_file_escapes_what_the_data_holds(scored, definitions):
@@ -85,6 +75,6 @@ def test_case_file_escapes_what_the_data_holds(scored, definitions):
         scored.tables, scored.features, definitions, scored.abuse, scored.quality, creator
     )
     html = render(page)
-    assert "log-odds" in html and "Statement of reasons" in html
+    assert "log-odds" in html and "calibrated probability" in html and "Statement of reasons" in html
     hostile = render(type(page)("<script>alert(1)</script>", page.subtitle, []))
     assert "<script>" not in hostile and "&lt;script&gt;" in hostile

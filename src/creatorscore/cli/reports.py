@@ -196,8 +196,8 @@ def explain(
     from creatorscore.reports.creator import explain_creator
 
     champions = _champions(tracking_uri)
-    _, defs, features = _features_at(data, as_of, definitions, champions)
-    explained = explain_creator(features, defs, *champions, creator_id)
+    tables, defs, features = _features_at(data, as_of, definitions, champions)
+    explained = explain_creator(features, defs, *champions, creator_id, tables)
     if output == Format.json:
         typer.echo(explained.model_dump_json(indent=2))
         return

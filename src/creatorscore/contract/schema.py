@@ -36,6 +36,40 @@ POLICIES = (
     "abusive_conduct",
     "other",
 )
+# Each policy's name and the clause of the creator policies it stands for: what a reviewer and a
+# creator read beside a reason that relies on it. Market legal frames (policies/markets/) cite the
+# law; these clauses are the platform's own rules, the same in every market.
+POLICY_CLAUSES: dict[str, tuple[str, str]] = {
+    "not_as_described": (
+        "Not as described",
+        "Products sold must match their listing and what the livestream shows and says about them.",
+    ),
+    "counterfeit": ("Counterfeit goods", "Creators may not sell counterfeit or replica branded goods."),
+    "prohibited_item": (
+        "Prohibited items",
+        "Creators may not sell items on the prohibited or restricted items list of their market.",
+    ),
+    "misleading_claim": (
+        "Misleading claims",
+        "Claims about a product's effect, origin, price or discount must be true and substantiated.",
+    ),
+    "off_platform_transaction": (
+        "Off-platform transactions",
+        "Creators may not steer buyers to pay or complete a purchase outside the platform.",
+    ),
+    "fake_engagement": (
+        "Fake engagement and orders",
+        "Creators may not inflate orders, reviews, viewers or engagement, alone or with linked accounts.",
+    ),
+    "abusive_conduct": (
+        "Abusive conduct",
+        "Creators may not harass, threaten or abuse buyers, viewers or other creators.",
+    ),
+    "other": (
+        "Other creator-policy rules",
+        "Creators must follow the remaining rules of the creator policies.",
+    ),
+}
 SEVERITIES = ("minor", "moderate", "severe")
 CASE_OUTCOMES = ("confirmed", "cleared", "open")
 LINK_TYPES = ("device", "payment", "bank_account", "address", "phone")

@@ -4,7 +4,8 @@ from creatorscore.explain.contributions import Contributions, tree_contributions
 from creatorscore.explain.explanation import SCORE_KINDS, Explanation, explain_creators, explanations_from
 from creatorscore.explain.peers import PeerIndex, peer_medians, peer_values
 from creatorscore.explain.reasons import Reason
-from creatorscore.explain.statement import StatementOfReasons, statement_of_reasons
+from creatorscore.explain.record import EnforcementRecord, enforcement_record
+from creatorscore.explain.statement import StatementOfReasons, readable_statement, statement_of_reasons
 from creatorscore.explain.tiers import (
     DEFAULT_THRESHOLDS,
     TIERS,
@@ -16,6 +17,7 @@ from creatorscore.explain.tiers import (
 
 __all__ = [
     "DEFAULT_THRESHOLDS",
+    "EnforcementRecord",
     "SCORE_KINDS",
     "TIERS",
     "Contributions",
@@ -25,11 +27,13 @@ __all__ = [
     "StatementOfReasons",
     "Tier",
     "TierThresholds",
+    "enforcement_record",
     "explain_creators",
     "explanations_from",
     "market_percentiles",
     "peer_medians",
     "peer_values",
+    "readable_statement",
     "risk_tiers",
     "statement_of_reasons",
     "tree_contributions",

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from creatorscore.contract.schema import POLICY_CLAUSES
 from creatorscore.explain.contributions import Contributions, tree_contributions
 from creatorscore.explain.peers import PeerIndex, peer_values
 from creatorscore.explain.reasons import FactGroups, RankedFacts, Reason, rank_facts, render
@@ -34,6 +35,7 @@ class ScoreKind:
     adverse_sign: int  # +1: a higher margin is worse (abuse); -1: a lower one is (quality)
     space: str  # the space contributions add up in
     score: str  # what the reported score is
+    no_policy: str  # the policy cell of a reason no single policy covers: said by design
 
 
 SCORE_KINDS = {
@@ -41,13 +43,17 @@ SCORE_KINDS = {
         +1,
         "log-odds of the uncalibrated model",
         "calibrated probability of a confirmed abuse case within the horizon",
+        "No single policy: part of the overall abuse-risk pattern",
     ),
     "content_quality": ScoreKind(
         -1,
         "expected review score (1-5), the model's own output",
         "expected mean human review score (1-5) over the horizon",
+        "No policy: content quality is not a ground for restriction",
     ),
 }
+# The policy cell of a mitigating factor: a fact weighing against the outcome is no ground.
+NOT_A_GROUND = "Not a ground: weighs against the outcome"
 
 
 class Explanation(BaseModel):
@@ -153,15 +159,20 @@ def _explanations(
     groups, version = _prepared(definitions, contributions.feature_names)
     margin = contributions.margin
     if kind.adverse_sign > 0:
-        score = calibrate(margin) if calibrate is not None else 1.0 / (1.0 + np.exp(-margin))
+        score = (calibrate or _sigmoid)(margin)
         tiers: list[Tier | None] = list(risk_tiers(score, thresholds))
     else:
         score, tiers = margin, [None] * len(margin)
     peer = peer_values(frame, peers, contributions.feature_names)
-    up, down = rank_facts(contributions.values, groups.index, kind.adverse_sign, k)
+    unfavourable = groups.risky_values(contributions.features, peer)
+    up, down = rank_facts(contributions.values, groups.index, kind.adverse_sign, k, unfavourable)
     markets, categories = _texts(frame["market"]), _texts(frame["category"])
+    to_score = (
+        (calibrate or _sigmoid) if kind.adverse_sign > 0 else None
+    )  # the score of a margin; content quality's score is its margin
     side_reasons = [
-        _reasons(ranked, contributions, peer, groups, markets, categories) for ranked in (up, down)
+        _reasons(ranked, contributions, peer, groups, markets, categories, to_score, policy_cell)
+        for ranked, policy_cell in ((up, kind.no_policy), (down, None))
     ]
     base, margin_, score_ = (
         contributions.base.tolist(),
@@ -202,14 +213,28 @@ def _reasons(
     groups: FactGroups,
     markets: list[str],
     categories: list[str],
+    to_score: Callable[[np.ndarray], np.ndarray] | None,
+    no_policy: str | None,
 ) -> list[list[dict]]:
     """Each row's reasons on one side (as Reason fields): numbers gathered as whole matrices,
-    then only the texts per row."""
+    then only the texts per row.
+
+    `no_policy` is the policy cell of a reason no policy covers; None marks the mitigating
+    side, where no fact is a ground under any policy.
+    """
     chosen = np.maximum(ranked.feature, 0)
     value = np.take_along_axis(contributions.features, chosen, axis=1).tolist()
     reference = np.take_along_axis(peer, chosen, axis=1).tolist()
     contribution = np.take_along_axis(contributions.values, chosen, axis=1).tolist()
     group_sum = ranked.group_contribution.tolist()
+    margin = contributions.margin[:, None]
+    if to_score is None:
+        effect = ranked.group_contribution.tolist()
+    else:
+        without = margin - ranked.group_contribution
+        effect = (
+            to_score(margin.ravel())[:, None] - to_score(without.ravel()).reshape(without.shape)
+        ).tolist()
     out = []
     for row, features in enumerate(ranked.feature.tolist()):
         reasons = []
@@ -218,21 +243,40 @@ def _reasons(
                 break
             feature, v, r = groups.features[j], value[row][slot], reference[row][slot]
             defined, has_peer = math.isfinite(v), math.isfinite(r)
+            template = groups.templates[j]
+            policy = feature.policy if no_policy is not None else None  # mitigating: no ground
             reasons.append(
                 dict(
                     feature=feature.name,
+                    label=groups.labels[j],
                     family=groups.names[groups.index[j]],
                     value=v if defined else None,
+                    value_text=template.value_text(v),
                     peer_value=r if has_peer else None,
+                    peer_value_text=template.value_text(r),
                     peer_ratio=v / r if defined and has_peer and r != 0 else None,
                     contribution=contribution[row][slot],
                     family_contribution=group_sum[row][slot],
-                    policy=feature.policy,
-                    text=render(groups.templates[j], v, r, markets[row], categories[row]),
+                    score_effect=effect[row][slot],
+                    policy=policy,
+                    policy_text=policy_text(policy, no_policy),
+                    text=render(template, v, r, markets[row], categories[row]),
                 )
             )
         out.append(reasons)
     return out
+
+
+def policy_text(policy: str | None, no_policy: str | None) -> str:
+    """The policy cell a reviewer reads: the policy's name and clause, or why there is none."""
+    if policy is not None:
+        name, clause = POLICY_CLAUSES[policy]
+        return f"{name}: {clause}"
+    return no_policy if no_policy is not None else NOT_A_GROUND
+
+
+def _sigmoid(margin: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-margin))
 
 
 @contextmanager

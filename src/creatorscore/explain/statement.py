@@ -1,11 +1,13 @@
-"""Statements of reasons shaped after the EU Digital Services Act, Article 17.
+"""Statements of reasons: a structured export in the DSA's shape, read in each market's legal frame.
 
-Field names and values follow the DSA Transparency Database's statement API
-(https://transparency.dsa.ec.europa.eu/page/api-documentation), so a decision can be logged
-and communicated in the form regulators already read. The markets here are outside the EU: the
-shape is borrowed for its discipline (decision, facts, automation, ground, redress), not as a
-legal claim. Fields the database does not have but Article 17(3) asks for (redress) or that a
-reviewer needs (scores, tier, model version, structured facts) are added after them.
+The structured record's field names and values follow the DSA Transparency Database's statement
+API (https://transparency.dsa.ec.europa.eu/page/api-documentation), so a decision is logged in
+a form regulators already read. The markets here are outside the EU: the shape is borrowed for
+its discipline (decision, facts, automation, ground, redress), not as a legal claim, and what a
+creator reads comes from the market's legal frame (`policies/markets/<MARKET>.yaml`): its ground,
+the law it names and its redress routes, never another jurisdiction's articles. Fields the
+database lacks but a reviewer needs (the record, scores, tier, model version, structured facts)
+are added after them.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from creatorscore.contract.schema import POLICY_CLAUSES
 from creatorscore.explain.explanation import Explanation
 from creatorscore.explain.reasons import Reason
+from creatorscore.explain.record import EnforcementRecord
 from creatorscore.explain.tiers import Tier
+from creatorscore.policy.legal import LegalFrame
 
 # Transparency Database `category` for each policy of the data contract (contract.schema.POLICIES).
 POLICY_CATEGORIES = {
@@ -43,11 +48,24 @@ PROPOSED_ACTIONS = {
     ),
 }
 
-REDRESS = [
-    "Internal complaint: appeal this decision in the creator centre within six months (DSA Art. 20).",
-    "Out-of-court dispute settlement by a certified body (DSA Art. 21).",
-    "Judicial redress before the courts of the creator's market.",
-]
+# The human wording of every Transparency Database code a statement carries: the structured
+# export keeps the codes, everything a person reads shows these words instead.
+CODE_WORDING = {
+    "DECISION_GROUND_INCOMPATIBLE_CONTENT": "Incompatible with the platform's terms and policies",
+    "DECISION_VISIBILITY_CONTENT_DEMOTED": "Livestreams demoted in recommendations",
+    "DECISION_MONETARY_SUSPENSION": "Campaign incentives suspended",
+    "ACCOUNT_TYPE_BUSINESS": "Business account (the creator sells)",
+    "SOURCE_VOLUNTARY": "Detected on the platform's own initiative, not on a notice",
+    "AUTOMATED_DECISION_PARTIALLY": "Partly automated: a model proposes, a human reviewer decides",
+    "CONTENT_TYPE_VIDEO": "Livestreams",
+    "CONTENT_TYPE_PRODUCT": "Products sold in them",
+    "STATEMENT_CATEGORY_CONSUMER_INFORMATION": "Consumer information",
+    "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS": "Intellectual property infringements",
+    "STATEMENT_CATEGORY_UNSAFE_AND_PROHIBITED_PRODUCTS": "Unsafe and prohibited products",
+    "STATEMENT_CATEGORY_SCAMS_AND_FRAUD": "Scams and fraud",
+    "STATEMENT_CATEGORY_CYBER_VIOLENCE": "Abusive conduct",
+    "STATEMENT_CATEGORY_OTHER_VIOLATION_TC": "Other breach of the terms",
+}
 
 
 class StatementOfReasons(BaseModel):
@@ -84,9 +102,20 @@ class StatementOfReasons(BaseModel):
         "AUTOMATED_DECISION_PARTIALLY", description="The model proposes; a human reviewer decides."
     )
     platform_name: str
-    # --- Article 17(3)(f) and the case file -------------------------------------------------
-    redress: list[str] = Field(description="Redress available to the creator (Art. 17(3)(f)).")
-    proposed_action: str
+    # --- the market's legal frame and the case file ------------------------------------------
+    decision_ground_text: str = Field(description="The ground in words, from the market's legal frame.")
+    policies_relied_on: list[str] = Field(description="Each policy relied on, with its clause text.")
+    laws_named: list[str] = Field(description="The market's law the statement names (its legal frame).")
+    no_illegality_finding: str
+    automation_notice: str
+    wording_status: str = Field(description="Whether the market's wording is approved or a draft.")
+    redress: list[str] = Field(description="Redress available to the creator, from the market's legal frame.")
+    record: EnforcementRecord = Field(description="Violations and abuse cases known at the as-of time.")
+    record_summary: str
+    proposed_action: str = Field(description="What is proposed, accounting for the record.")
+    queued_for_review: bool = Field(
+        description="A human reviewer decides: the tier or the record calls for it."
+    )
     restriction_proposed: bool
     tier: Tier
     abuse_probability: float
@@ -104,16 +133,24 @@ def statement_of_reasons(
     abuse: Explanation,
     quality: Explanation | None = None,
     *,
+    record: EnforcementRecord,
+    legal: LegalFrame,
     platform_name: str = "creatorscore",
     policy_url: str | None = None,
 ) -> StatementOfReasons:
-    """The statement for the decision an abuse-risk explanation's tier proposes."""
+    """The statement for the decision an abuse-risk explanation's tier and the record propose.
+
+    `record` is the creator's enforcement record at the explanation's as-of time and `legal`
+    the frame of the creator's market (`load_market_policy(market).legal`).
+    """
     if abuse.tier is None:
         raise ValueError(f"statements are built from abuse-risk explanations, not {abuse.model_name}")
+    if record.creator_id != abuse.creator_id:
+        raise ValueError(f"the record is that of {record.creator_id}, not {abuse.creator_id}")
     policies = list(dict.fromkeys(r.policy for r in abuse.reasons if r.policy is not None))
     categories = list(dict.fromkeys(POLICY_CATEGORIES[p] for p in policies))
     restrict = abuse.tier == Tier.RESTRICT
-    ground = ", ".join(policies) if policies else "platform terms of service (abuse risk)"
+    ground = ", ".join(policies) if policies else "overall abuse-risk pattern, no single policy"
     return StatementOfReasons(
         puid=":".join(
             [
@@ -136,10 +173,20 @@ def statement_of_reasons(
         content_date=abuse.as_of.date(),
         application_date=abuse.as_of.date(),
         territorial_scope=[abuse.market],
-        decision_facts=decision_facts(abuse),
+        decision_facts=decision_facts(abuse, record),
         platform_name=platform_name,
-        redress=REDRESS,
-        proposed_action=PROPOSED_ACTIONS[abuse.tier],
+        decision_ground_text=legal.decision_ground,
+        policies_relied_on=[f"{POLICY_CLAUSES[p][0]}: {POLICY_CLAUSES[p][1]}" for p in policies]
+        or ["No single policy: the overall abuse-risk pattern of the facts below, under " + legal.terms],
+        laws_named=legal.laws,
+        no_illegality_finding=legal.no_illegality_finding,
+        automation_notice=legal.automation_notice,
+        wording_status=legal.wording_status,
+        redress=legal.redress,
+        record=record,
+        record_summary=record.summary(),
+        proposed_action=proposed_action(abuse.tier, record),
+        queued_for_review=abuse.tier in (Tier.REVIEW, Tier.RESTRICT) or record.calls_for_review,
         restriction_proposed=restrict,
         tier=abuse.tier,
         abuse_probability=abuse.score,
@@ -154,16 +201,61 @@ def statement_of_reasons(
     )
 
 
-def decision_facts(abuse: Explanation) -> str:
-    """The facts and circumstances, as one paragraph a creator can read."""
+def proposed_action(tier: Tier, record: EnforcementRecord) -> str:
+    """What the tier proposes, accounting for the record: a confirmed case is never passed over.
+
+    A confirmed or open abuse case or a standing severe violation sends the creator to a reviewer
+    whatever the score; the statement says so, and says what the model alone would have proposed.
+    A restriction still needs the reviewer's decision, and the statement says that too.
+    """
+    if not record.cases and not record.violations:
+        return f"{PROPOSED_ACTIONS[tier]} The record holds {record.summary()}."
+    if tier == Tier.RESTRICT:
+        return f"{PROPOSED_ACTIONS[tier]} The reviewer decides with the record: {record.summary()}."
+    if tier == Tier.REVIEW or record.calls_for_review:
+        why = "the model's estimate and the record" if tier == Tier.REVIEW else "the record"
+        alone = "" if tier == Tier.REVIEW else f" The model alone would propose: {PROPOSED_ACTIONS[tier]}"
+        return (
+            f"Queued for a human reviewer because of {why}: {record.summary()}. No restriction applies "
+            f"until the reviewer decides, since a restriction needs a human decision.{alone}"
+        )
+    return (
+        f"{PROPOSED_ACTIONS[tier]} The record ({record.summary()}) holds no confirmed or open case "
+        "and no standing severe violation, so it does not call for review on its own."
+    )
+
+
+def decision_facts(abuse: Explanation, record: EnforcementRecord) -> str:
+    """The facts and circumstances, as one paragraph a creator can read: the record first."""
     facts = (
         "; ".join(f"({i}) {r.text}" for i, r in enumerate(abuse.reasons, start=1))
         or "none above the baseline"
     )
     mitigating = "; ".join(r.text for r in abuse.mitigating) or "none"
     return (
+        f"The record before {abuse.as_of:%Y-%m-%d}: {record.summary()}. "
         f"An automated abuse-risk model estimated a {abuse.score:.0%} probability of a confirmed abuse "
         f"case (tier: {abuse.tier}) for this creator in {abuse.market} {abuse.category}, from facts known "
         f"before {abuse.as_of:%Y-%m-%d}. Facts weighing most towards this estimate: {facts}. "
         f"Facts weighing against it: {mitigating}."
     )
+
+
+def readable_statement(statement: StatementOfReasons) -> list[tuple[str, str]]:
+    """The statement as the creator reads it: each heading and its text, in words, no codes."""
+    decision = [CODE_WORDING[c] for c in statement.decision_visibility]
+    if statement.decision_monetary is not None:
+        decision.append(CODE_WORDING[statement.decision_monetary])
+    categories = [CODE_WORDING[c] for c in [statement.category, *statement.category_addition]]
+    return [
+        ("Proposed action", statement.proposed_action),
+        ("Restrictions", "; ".join(decision) if decision else "None proposed"),
+        ("Your record", statement.record_summary),
+        ("Facts and circumstances", statement.decision_facts),
+        ("Ground", f"{statement.decision_ground_text} {statement.no_illegality_finding}"),
+        ("Policies relied on", " ".join(statement.policies_relied_on)),
+        ("Kind of breach", ", ".join(categories)),
+        ("Law", "; ".join(statement.laws_named)),
+        ("How this was decided", statement.automation_notice),
+        ("What you can do", " ".join(f"({i}) {r}" for i, r in enumerate(statement.redress, start=1))),
+    ]

@@ -24,7 +24,8 @@ from creatorscore.yaml_files import read_mapping
 
 DEFAULT_DIR = default_folder("features")  # $CREATORSCORE_FEATURES and --definitions are the CLI's
 ModelT = TypeVar("ModelT", bound=BaseModel)
-REASON_FIELDS = {"value", "window", "peer_value", "peer_ratio", "market", "category"}
+# `s` is "s" unless the value is 1: "{value:.0f} livestream{s}" reads "1 livestream", "3 livestreams"
+REASON_FIELDS = {"value", "window", "peer_value", "peer_ratio", "market", "category", "s"}
 
 
 class DefinitionError(UserError):
@@ -62,6 +63,10 @@ class FeatureSpec(_Strict):
     """One entry of a family file; `{window}` and `for_each` keys expand it into features."""
 
     name: str
+    label: str = Field(
+        description="What a reviewer reads in charts and tables, without the window (`Refund rate`): "
+        "features of one label over different windows are one fact."
+    )
     description: str
     source: str | None = None
     value: str | None = Field(None, description="SQL aggregate over the source's facts in the window.")
@@ -69,7 +74,11 @@ class FeatureSpec(_Strict):
     peer_of: str | None = Field(None, description="Percentile of this feature within market x category.")
     windows: list[int | Literal["all"]] = Field(default_factory=lambda: ["all"])
     lag: int = Field(0, ge=0, description="Days between the window's end and the as-of time.")
-    for_each: dict[str, list[str]] = Field(default_factory=dict)
+    for_each: dict[str, list[str] | dict[str, str]] = Field(
+        default_factory=dict,
+        description="Values to expand over; a mapping gives each value the wording labels, "
+        "descriptions and reasons show (`not_as_described: not as described`).",
+    )
     neutral: float | None = Field(None, description="Value when a creator has no facts (counts: 0).")
     reason: str
     risk_direction: Direction | None = None
@@ -96,6 +105,7 @@ class Feature(_Strict):
 
     name: str
     family: str
+    label: str
     description: str
     reason: str
     source: str | None = None
@@ -111,6 +121,15 @@ class Feature(_Strict):
     @property
     def kind(self) -> str:
         return "aggregate" if self.value else "expression" if self.expression else "peer"
+
+    @property
+    def window_label(self) -> str:
+        """The label with its window, as charts and tables show it: "Refund rate, last 28 days"."""
+        if self.window is None:
+            return self.label
+        if self.lag:
+            return f"{self.label}, {self.window} days before the last {self.lag}"
+        return f"{self.label}, last {self.window} days"
 
 
 class Definitions(_Strict):
@@ -170,24 +189,34 @@ def _parse(model: type[ModelT], data: dict, where: str) -> ModelT:
 
 def _expand(family: str, spec: FeatureSpec) -> list[Feature]:
     keys = list(spec.for_each)
-    combos = list(itertools.product(*spec.for_each.values())) or [()]
+    wording = {
+        key: v if isinstance(v, dict) else {value: value for value in v} for key, v in spec.for_each.items()
+    }
+    combos = list(itertools.product(*wording.values())) or [()]
     features = []
     for window in spec.windows:
         for combo in combos:
-            names = {
-                "window": "all" if window == "all" else str(window),
-                **dict(zip(keys, combo, strict=True)),
+            window_name = {"window": "all" if window == "all" else str(window)}
+            names = {**window_name, **dict(zip(keys, combo, strict=True))}
+            # labels, descriptions and reasons are read by people: they get each value's wording
+            words = {
+                **window_name,
+                **{key: wording[key][value] for key, value in zip(keys, combo, strict=True)},
             }
 
             def fill(text: str | None, names: dict = names) -> str | None:
                 return None if text is None else _fill_known(text, names)
 
+            def say(text: str, words: dict = words) -> str:
+                return _fill_known(text, words)
+
             features.append(
                 Feature(
                     name=fill(spec.name),
                     family=family,
-                    description=fill(spec.description),
-                    reason=fill(spec.reason),
+                    label=_capitalised(say(spec.label)),
+                    description=say(spec.description),
+                    reason=say(spec.reason),
                     source=spec.source,
                     value=fill(spec.value),
                     expression=fill(spec.expression),
@@ -200,6 +229,10 @@ def _expand(family: str, spec: FeatureSpec) -> list[Feature]:
                 )
             )
     return features
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _fill_known(text: str, names: dict[str, str]) -> str:
@@ -229,5 +262,9 @@ def _check(definitions: Definitions) -> None:
         if unknown:
             raise DefinitionError(
                 f"{where}: reason template uses {sorted(unknown)}; allowed: {sorted(REASON_FIELDS)}"
+            )
+        if "_" in feature.label:
+            raise DefinitionError(
+                f"{where}: label {feature.label!r} reads like a column name; say it in words"
             )
         seen.add(feature.name)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
+from creatorscore.contract.schema import POLICY_CLAUSES
 from creatorscore.errors import UserError
 from creatorscore.explain import (
     SCORE_KINDS,
@@ -26,9 +27,13 @@ from creatorscore.explain import (
     statement_of_reasons,
     tree_contributions,
 )
+from creatorscore.explain.reasons import ReasonTemplate
+from creatorscore.explain.record import EnforcementRecord, enforcement_record
+from creatorscore.explain.statement import CODE_WORDING, readable_statement
 from creatorscore.features import Definitions, compute_features
+from creatorscore.policy.legal import LegalFrame, load_market_policy
 from creatorscore.reports import charts
-from creatorscore.reports.html import Chart, Page, Section, Table, number
+from creatorscore.reports.html import Chart, Page, Section, Table
 from creatorscore.training.registry import RegisteredModel
 
 TIMELINE_DAYS = 90
@@ -81,13 +86,17 @@ def explain_creator(
     abuse: RegisteredModel,
     quality: RegisteredModel,
     creator_id: str,
+    tables: dict[str, pd.DataFrame],
+    legal: LegalFrame | None = None,
 ) -> CreatorStatement:
     """Both explanations and the statement of reasons of one creator.
 
     `features` holds every creator at one as-of time (`compute_features`): the peer medians and
-    market percentiles a reviewer reads are those of the whole market, not of a sample.
+    market percentiles a reviewer reads are those of the whole market, not of a sample. The
+    creator's record is read from `tables` at that time. `legal` is the frame of the creator's
+    market; without it, that of the default `policies/` folder.
     """
-    return _explained(features, definitions, abuse, quality, creator_id)[0]
+    return _explained(features, definitions, abuse, quality, creator_id, tables, legal)[0]
 
 
 def _explained(
@@ -96,6 +105,8 @@ def _explained(
     abuse: RegisteredModel,
     quality: RegisteredModel,
     creator_id: str,
+    tables: dict[str, pd.DataFrame],
+    legal: LegalFrame | None,
 ) -> tuple[CreatorStatement, dict[str, Contributions]]:
     """The statement, and each model's contributions for the waterfall charts."""
     row = creator_row(features, creator_id)
@@ -113,8 +124,11 @@ def _explained(
         )
         for model in (abuse, quality)
     }
+    record = enforcement_record(tables, creator_id, abuse_expl.as_of)
+    # the CLI passes no frame yet: the market's file of the default policies folder is read here
+    legal = legal or load_market_policy(abuse_expl.market).legal
     statement = CreatorStatement(
-        statement=statement_of_reasons(abuse_expl, quality_expl),
+        statement=statement_of_reasons(abuse_expl, quality_expl, record=record, legal=legal),
         abuse_risk=abuse_expl,
         content_quality=quality_expl,
         abuse_risk_market_pct=pct[abuse.record.name],
@@ -170,31 +184,6 @@ def key_features(statement: CreatorStatement, definitions: Definitions, limit: i
     return chosen[:limit]
 
 
-def enforcement_history(
-    tables: dict[str, pd.DataFrame], creator_id: str, as_of: pd.Timestamp
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Violations and abuse cases as known at the as-of time: later decisions and outcomes are hidden."""
-    violations = tables["violations"]
-    violations = violations[
-        (violations["creator_id"].astype(str) == creator_id) & (violations["decided_at"] < as_of)
-    ].sort_values("decided_at")
-    violations = violations.assign(
-        overturned_at=violations["overturned_at"].where(violations["overturned_at"] < as_of)
-    )
-    cases = tables["abuse_cases"]
-    cases = cases[(cases["creator_id"].astype(str) == creator_id) & (cases["opened_at"] < as_of)]
-    closed = cases["closed_at"] < as_of
-    cases = cases.assign(
-        closed_at=cases["closed_at"].where(closed),
-        outcome=cases["outcome"].where(closed, "open"),
-        abuse_type=cases["abuse_type"].where(closed),
-    ).sort_values("opened_at")
-    return (
-        violations[["violation_id", "decided_at", "policy", "severity", "points", "overturned_at"]],
-        cases[["case_id", "opened_at", "closed_at", "outcome", "abuse_type"]],
-    )
-
-
 def creator_case_file(
     tables: dict[str, pd.DataFrame],
     features: pd.DataFrame,
@@ -202,42 +191,51 @@ def creator_case_file(
     abuse: RegisteredModel,
     quality: RegisteredModel,
     creator_id: str,
+    legal: LegalFrame | None = None,
 ) -> Page:
-    """The case file of one creator at the as-of time of `features` (every creator, one as-of)."""
-    statement, contributions = _explained(features, definitions, abuse, quality, creator_id)
+    """The case file of one creator at the as-of time of `features` (every creator, one as-of).
+
+    Written for the policy reviewer who signs the statement: the record first, then the scores,
+    every number in the unit it is read in (probabilities, percentages, currency, counts), every
+    feature by its label, every reason beside the policy and clause it relies on.
+    """
+    statement, contributions = _explained(features, definitions, abuse, quality, creator_id, tables, legal)
     as_of = pd.Timestamp(features["as_of"].iloc[0])
     abuse_expl, quality_expl = statement.abuse_risk, statement.content_quality
     history = feature_history(tables, definitions, creator_id, as_of)
     shown = key_features(statement, definitions)
-    violations, cases = enforcement_history(tables, creator_id, as_of)
     sor = statement.statement
+    labels = {f.name: f.window_label for f in definitions.features}
+    percents = {f.name for f in definitions.features if ReasonTemplate.build(f, "").unit[1].endswith("%")}
+    calibrate = abuse.record.calibrator.apply
     return Page(
         title=f"Case file: creator {creator_id}",
         subtitle=(
             f"{abuse_expl.market} {abuse_expl.category}; data as of {as_of:%Y-%m-%d %H:%M} UTC; "
-            f"{abuse.record.name} v{abuse.record.version}, {quality.record.name} v{quality.record.version}; "
+            f"abuse-risk model v{abuse.record.version}, content-quality model v{quality.record.version}; "
             f"feature definitions {abuse_expl.definitions_version}"
         ),
         sections=[
+            _record_section(sor.record, sor.record_summary),
             Section(
                 "Scores",
                 tables=[
                     Table(
-                        ["score", "value", "market percentile", "tier / meaning", "model"],
+                        ["score", "value", "market percentile", "tier / meaning", "model version"],
                         [
                             [
                                 "abuse risk",
                                 f"{abuse_expl.score:.1%}",
                                 f"{statement.abuse_risk_market_pct:.0%}",
                                 f"{abuse_expl.tier}: {sor.proposed_action}",
-                                f"{abuse.record.name} v{abuse.record.version}",
+                                f"v{abuse.record.version}",
                             ],
                             [
                                 "content quality",
-                                f"{quality_expl.score:.2f}",
+                                f"{quality_expl.score:.2f} of 5",
                                 f"{statement.content_quality_market_pct:.0%}",
                                 quality_expl.score_meaning,
-                                f"{quality.record.name} v{quality.record.version}",
+                                f"v{quality.record.version}",
                             ],
                         ],
                     )
@@ -253,24 +251,39 @@ def creator_case_file(
             Section(
                 "How each score was reached",
                 paragraphs=[
-                    "Contributions are exact TreeSHAP values. They add up in the model's margin space, "
-                    "not in the calibrated probability: for abuse risk that space is log-odds."
+                    "Contributions are exact TreeSHAP values. For abuse risk they add up in log-odds, "
+                    "which the chart turns into the probability served: each bar is the change in "
+                    "probability its contribution makes, taken in order of size, from the base "
+                    "probability to the creator's, with its log-odds step beside it."
                 ],
                 charts=[
                     Chart(
-                        f"{name.replace('_', ' ')} waterfall, in {expl.space}",
+                        "Abuse risk waterfall, in calibrated probability",
                         charts.data_uri(
                             charts.waterfall(
-                                list(contributions[name].feature_names),
-                                contributions[name].values[0],
-                                expl.base_value,
-                                expl.space,
-                                SCORE_KINDS[name].adverse_sign,
+                                [labels[n] for n in contributions[abuse.record.name].feature_names],
+                                contributions[abuse.record.name].values[0],
+                                abuse_expl.base_value,
+                                SCORE_KINDS[abuse.record.name].adverse_sign,
+                                "calibrated probability of a confirmed abuse case",
+                                calibrate,
                             )
                         ),
-                        "red pushes towards the adverse outcome, blue away from it",
-                    )
-                    for name, expl in ((abuse.record.name, abuse_expl), (quality.record.name, quality_expl))
+                        "red pushes towards abuse, blue away from it",
+                    ),
+                    Chart(
+                        "Content quality waterfall, in expected review score (1-5)",
+                        charts.data_uri(
+                            charts.waterfall(
+                                [labels[n] for n in contributions[quality.record.name].feature_names],
+                                contributions[quality.record.name].values[0],
+                                quality_expl.base_value,
+                                SCORE_KINDS[quality.record.name].adverse_sign,
+                                "expected review score (1-5)",
+                            )
+                        ),
+                        "red pushes towards lower quality, blue towards higher",
+                    ),
                 ],
             ),
             Section(
@@ -282,96 +295,103 @@ def creator_case_file(
                 charts=[
                     Chart(
                         "Key features over time",
-                        charts.data_uri(charts.timelines(history, shown)),
+                        charts.data_uri(charts.timelines(history, shown, labels, percents)),
                     )
                 ]
                 if shown and len(history)
                 else [],
             ),
             Section(
-                "Enforcement and case history",
+                "Statement of reasons",
                 paragraphs=[
-                    "As known at the as-of time: later decisions, appeals and case outcomes are not shown."
+                    f"What the creator in {abuse_expl.market} is sent, in the legal frame of the market "
+                    f"({sor.wording_status.rstrip('.')}). The structured export (`creatorscore explain "
+                    "--format json`) keeps the transparency-database codes beside these words."
                 ],
                 tables=[
-                    Table(
-                        ["violation", "decided", "policy", "severity", "points", "overturned"],
-                        [
-                            [
-                                str(v.violation_id),
-                                _date(v.decided_at),
-                                str(v.policy),
-                                str(v.severity),
-                                f"{v.points:g}",
-                                _date(v.overturned_at),
-                            ]
-                            for v in violations.itertuples()
-                        ]
-                        or [["none", "", "", "", "", ""]],
-                        caption=f"Violations ({len(violations)})",
-                    ),
-                    Table(
-                        ["case", "opened", "closed", "outcome", "abuse type"],
-                        [
-                            [
-                                str(c.case_id),
-                                _date(c.opened_at),
-                                _date(c.closed_at),
-                                str(c.outcome),
-                                "-" if pd.isna(c.abuse_type) else str(c.abuse_type),
-                            ]
-                            for c in cases.itertuples()
-                        ]
-                        or [["none", "", "", "", ""]],
-                        caption=f"Abuse cases ({len(cases)})",
-                    ),
-                ],
-            ),
-            Section(
-                "Statement of reasons (DSA Art. 17 shape)",
-                paragraphs=[sor.decision_facts],
-                tables=[
+                    Table(["", "statement"], [[heading, text] for heading, text in readable_statement(sor)]),
                     Table(
                         ["field", "value"],
                         [
-                            ["puid", sor.puid],
-                            ["proposed action", sor.proposed_action],
+                            ["statement id", sor.puid],
                             ["restriction proposed", "yes" if sor.restriction_proposed else "no"],
-                            ["decision ground", sor.decision_ground],
-                            ["ground", sor.incompatible_content_ground],
-                            ["category", ", ".join([sor.category, *sor.category_addition])],
-                            [
-                                "automated detection / decision",
-                                f"{sor.automated_detection} / {sor.automated_decision}",
-                            ],
+                            ["queued for a human reviewer", "yes" if sor.queued_for_review else "no"],
+                            ["decision ground", CODE_WORDING[sor.decision_ground]],
+                            ["detection / decision", f"automated / {CODE_WORDING[sor.automated_decision]}"],
+                            ["source", CODE_WORDING[sor.source_type]],
                             ["territorial scope", ", ".join(sor.territorial_scope)],
                         ],
-                    )
+                        caption="For the reviewer",
+                    ),
                 ],
-                bullets=sor.redress,
+            ),
+        ],
+    )
+
+
+def _record_section(record: EnforcementRecord, summary: str) -> Section:
+    """Violations and abuse cases as known at the as-of time: the first thing a reviewer reads."""
+    return Section(
+        "The record",
+        paragraphs=[
+            f"Known before {record.as_of:%Y-%m-%d}: {summary}. Later decisions, appeals and case "
+            "outcomes are not shown."
+        ],
+        tables=[
+            Table(
+                ["violation", "decided", "policy", "severity", "points", "standing"],
+                [
+                    [
+                        v.violation_id,
+                        _date(v.decided_at),
+                        POLICY_CLAUSES[v.policy][0],
+                        v.severity,
+                        f"{v.points:g}",
+                        "yes" if v.standing else f"no, overturned {_date(v.overturned_at)}",
+                    ]
+                    for v in record.violations
+                ]
+                or [["none", "", "", "", "", ""]],
+                caption=f"Violations ({len(record.violations)})",
+            ),
+            Table(
+                ["case", "opened", "closed", "outcome", "abuse type"],
+                [
+                    [c.case_id, _date(c.opened_at), _date(c.closed_at), c.outcome, c.abuse_type or "-"]
+                    for c in record.cases
+                ]
+                or [["none", "", "", "", ""]],
+                caption=f"Abuse cases ({len(record.cases)})",
             ),
         ],
     )
 
 
 def _reasons_section(title: str, explanation: Explanation) -> Section:
-    def rows(reasons: list[Reason]) -> list[list[str]]:
-        return [
-            [
-                r.text,
-                r.policy or "-",
-                number(r.value, ".4g"),
-                number(r.peer_value, ".4g"),
-                number(r.contribution, "+.3f"),
-                number(r.family_contribution, "+.3f"),
-            ]
-            for r in reasons
-        ] or [["none", "", "", "", "", ""]]
+    probability = explanation.tier is not None
 
-    columns = ["fact", "policy", "value", "peer median", "contribution", "fact group"]
+    def effect(r: Reason) -> str:
+        if probability:
+            return f"{_signed(r.score_effect * 100, 1)} pts (log-odds {_signed(r.family_contribution, 2)})"
+        return f"{_signed(r.score_effect, 2)} of the 1-5 score"
+
+    def rows(reasons: list[Reason]) -> list[list[str]]:
+        return [[r.text, r.policy_text, r.value_text, r.peer_value_text, effect(r)] for r in reasons] or [
+            ["none", "", "", "", ""]
+        ]
+
+    columns = ["fact", "policy and clause", "value", "peer median", "effect on the score"]
+    space = (
+        "percentage points of the calibrated probability (with the log-odds the model adds up)"
+        if probability
+        else "points of the expected review score"
+    )
     return Section(
         title,
-        paragraphs=[f"Contributions in {explanation.space}."],
+        paragraphs=[
+            f"The effect of a fact is what the score owes to it, in {space}: the score minus the score "
+            "without the fact's contributions. Mitigating factors are no ground under any policy."
+        ],
         tables=[
             Table(columns, rows(explanation.reasons), caption="Reasons"),
             Table(columns, rows(explanation.mitigating), caption="Mitigating factors"),
@@ -379,5 +399,10 @@ def _reasons_section(title: str, explanation: Explanation) -> Section:
     )
 
 
+def _signed(value: float, digits: int) -> str:
+    """A signed number that never reads "-0.0"."""
+    return f"{round(value, digits) + 0.0:+.{digits}f}"
+
+
 def _date(moment) -> str:
-    return "-" if pd.isna(moment) else f"{pd.Timestamp(moment):%Y-%m-%d}"
+    return "-" if moment is None or pd.isna(moment) else f"{pd.Timestamp(moment):%Y-%m-%d}"

@@ -15,14 +15,25 @@ import pandas as pd
 
 from creatorscore.errors import UserError
 from creatorscore.explain import SCORE_KINDS, Contributions, tree_contributions
+from creatorscore.explain.tiers import DEFAULT_THRESHOLDS
 from creatorscore.features import Definitions
 from creatorscore.features.training_set import build_training_set
 from creatorscore.reports import charts
 from creatorscore.reports.cohort import group_contributions
+from creatorscore.reports.evidence import (
+    BOOTSTRAPPED,
+    CAPACITY_RESAMPLES,
+    METRIC_NAMES,
+    MIN_CREATORS,
+    MIN_POSITIVE_CREATORS,
+    SegmentEvidence,
+    interval_text,
+    segment_evidence,
+)
 from creatorscore.reports.html import Chart, Page, Section, Table, number
 from creatorscore.training import plots
 from creatorscore.training.backtest import MODEL
-from creatorscore.training.calibration import realised_by_tier, top_quantile_bins
+from creatorscore.training.calibration import realised_by_tier, top_quantile_bins, wilson
 from creatorscore.training.metrics import HEADLINE, NEW_CREATOR_DAYS
 from creatorscore.training.registry import RegisteredModel
 
@@ -78,8 +89,11 @@ def model_report(
     per_feature, per_group = mean_abs_contributions(contributions, definitions)
     top = list(per_feature.index[:TOP_FEATURES])
     columns = [contributions.feature_names.index(name) for name in top]
+    labels = {f.name: f.window_label for f in definitions.features}
+    top_labels = [labels[name] for name in top]
     sample = np.random.default_rng(0).permutation(len(rows))[:PLOTTED_ROWS]
     task_metrics = HEADLINE[record.task]
+    evidence = segment_evidence(predictions, target, MODEL, record.task)
     return Page(
         title=f"Model report: {record.name} v{record.version}",
         subtitle=(
@@ -98,7 +112,7 @@ def model_report(
                         "Importance per feature",
                         charts.data_uri(
                             charts.bars(
-                                per_feature.head(TOP_FEATURES),
+                                per_feature.head(TOP_FEATURES).rename(labels),
                                 f"mean |contribution| ({kind.space})",
                                 f"Top {len(top)} features",
                             )  # fmt: skip
@@ -116,7 +130,7 @@ def model_report(
                             charts.beeswarm(
                                 contributions.values[sample][:, columns],
                                 contributions.features[sample][:, columns],
-                                top,
+                                top_labels,
                                 kind.space,
                             )
                         ),
@@ -128,7 +142,7 @@ def model_report(
                             charts.dependence(
                                 contributions.values[sample][:, columns[:DEPENDENCE_FEATURES]],
                                 contributions.features[sample][:, columns[:DEPENDENCE_FEATURES]],
-                                top[:DEPENDENCE_FEATURES],
+                                top_labels[:DEPENDENCE_FEATURES],
                                 kind.space,
                             )
                         ),
@@ -138,11 +152,15 @@ def model_report(
             Section(
                 "Test-period performance",
                 paragraphs=[
-                    "Logged by the training run on its held-out future weeks. New creators joined less "
-                    f"than {NEW_CREATOR_DAYS} days before the as-of time."
+                    "The run's held-out future weeks, scored by the fold models that had not seen them. "
+                    f"New creators joined less than {NEW_CREATOR_DAYS} days before the as-of time. Beside "
+                    "each metric, its 95% bootstrap interval (creators resampled with replacement): a "
+                    "market's test period holds few confirmed creators, and the interval says how far "
+                    "another draw of them could move the number.",
+                    _too_small_note(evidence, record.task),
                 ],
                 tables=[
-                    _segments_table(metrics.get(MODEL, {}), task_metrics),
+                    _evidence_table(evidence, metrics.get(MODEL, {}), task_metrics, record.task),
                     _baselines_table(metrics, task_metrics),
                 ],
                 charts=[
@@ -152,11 +170,13 @@ def model_report(
                             plots.baseline_comparison(
                                 {
                                     _SCORER_NAMES.get(n, n): {
-                                        k.removeprefix("overall/"): v for k, v in m.items()
+                                        METRIC_NAMES.get(k.removeprefix("overall/"), k): v
+                                        for k, v in m.items()
+                                        if k.startswith("overall/")
                                     }
                                     for n, m in metrics.items()
                                 },
-                                task_metrics,
+                                [METRIC_NAMES.get(m, m) for m in task_metrics],
                             )
                         ),
                     )
@@ -168,13 +188,15 @@ def model_report(
                 paragraphs=[
                     "The backtest's scores on its test rows, each from the fold model that had not seen "
                     "them (the served model was refit on these weeks too): for abuse risk the calibrated "
-                    "probability (deciles, log scales), for content quality the predicted review score."
+                    "probability (deciles and equal-count bins over the top 5%, log scales, to the highest "
+                    "probability the served model gives on these rows), for content quality the predicted "
+                    "review score."
                 ],
                 charts=[
                     Chart(
                         "Calibration" if record.task == "binary" else "Predicted against observed",
                         charts.data_uri(
-                            plots.calibration(predictions, target, MODEL)
+                            _calibration_chart(predictions, target, float(np.max(model.predict(rows))))
                             if record.task == "binary"
                             else plots.predicted_vs_observed(predictions, target, MODEL)
                         ),
@@ -211,25 +233,84 @@ def _tier_tables(predictions: pd.DataFrame, target: str) -> list[Table]:
     ]
 
 
-def _segments_table(metrics: dict[str, float], names: list[str]) -> Table:
-    segments = ["overall"] + sorted({key.split("/")[0] for key in metrics if key.startswith("market_")})
-    segments.append("new_creators")
+def _calibration_chart(predictions: pd.DataFrame, target: str, served_max: float):
+    labelled = predictions[predictions[target].notna()]
+    y, p = labelled[target].to_numpy(dtype=float), labelled[MODEL].to_numpy(dtype=float)
+    thresholds = DEFAULT_THRESHOLDS.model_dump()
+    return charts.calibration(
+        {"deciles": _deciles(y, p), "top 5%, five equal-count bins": top_quantile_bins(y, p)},
+        served_max,
+        thresholds,
+    )
+
+
+def _deciles(y: np.ndarray, p: np.ndarray, bins: int = 10) -> pd.DataFrame:
+    """Equal-count bins over every score, each observed rate with its Wilson interval."""
+    edges = np.unique(np.quantile(p, np.linspace(0, 1, bins + 1)))
+    groups = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, len(edges) - 2)
+    rows = []
+    for group in np.unique(groups):
+        mask = groups == group
+        low, high = wilson(float(y[mask].sum()), int(mask.sum()))
+        rows.append({"mean_predicted": p[mask].mean(), "observed": y[mask].mean(), "observed_low": low,
+                     "observed_high": high})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _too_small_note(evidence: list[SegmentEvidence], task: str) -> str:
+    small = [e.segment for e in evidence if e.too_small]
+    bar = (
+        f"fewer than {MIN_POSITIVE_CREATORS} confirmed creators"
+        if task == "binary"
+        else f"fewer than {MIN_CREATORS} labelled creators"
+    )
+    if not small:
+        return f"No segment is too small to judge (the bar: {bar})."
+    return (
+        f"Too few cases to judge ({bar}): {', '.join(small)}. Their metrics are shown for completeness; "
+        "they rest on a handful of creators and must not be read as the model's quality there."
+    )
+
+
+def _evidence_table(
+    evidence: list[SegmentEvidence], logged: dict[str, float], names: list[str], task: str
+) -> Table:
+    """Per segment: the sample, each metric with its interval, and whether it is too small to judge.
+
+    Metrics the bootstrap recomputes are estimated on the recorded test predictions; the others
+    (Brier score, ECE, RMSE) are as the run logged them, without an interval.
+    """
+    sizes = ["rows", "positive rows", "positive creators"] if task == "binary" else ["rows", "creators"]
+
+    def logged_key(segment: str) -> str:
+        if segment in ("overall", "new creators"):
+            return segment.replace(" ", "_")
+        return f"market_{segment}"
+
+    body = []
+    for e in evidence:
+        counts = [f"{e.rows:,}", f"{e.positives:,}", f"{e.creators:,}"] if task == "binary" else [
+            f"{e.rows:,}", f"{e.creators:,}"]  # fmt: skip
+        cells = [
+            interval_text(e.intervals[m])
+            if m in BOOTSTRAPPED[task]
+            else number(logged.get(f"{logged_key(e.segment)}/{m}"), ".4f")
+            for m in names
+        ]
+        body.append([e.segment, *counts, "too few to judge" if e.too_small else "yes", *cells])
     return Table(
-        ["segment", *names],
-        [
-            [
-                segment.removeprefix("market_").replace("_", " "),
-                *(number(metrics.get(f"{segment}/{m}"), ".4f") for m in names),
-            ]
-            for segment in segments
-        ],
-        caption="This model per market and for new creators",
+        ["segment", *sizes, "enough to judge", *(METRIC_NAMES.get(m, m) for m in names)],
+        body,
+        caption=(
+            "This model per market and for new creators, with 95% bootstrap intervals "
+            f"({CAPACITY_RESAMPLES} resamples for the metrics at review capacity, 200 for the others)"
+        ),
     )
 
 
 def _baselines_table(metrics: dict[str, dict[str, float]], names: list[str]) -> Table:
     return Table(
-        ["scorer", *names],
+        ["scorer", *(METRIC_NAMES.get(m, m) for m in names)],
         [
             [_SCORER_NAMES.get(scorer, scorer), *(number(values.get(f"overall/{m}"), ".4f") for m in names)]
             for scorer, values in metrics.items()

@@ -1,0 +1,94 @@
+"""The legal frame of each market: what a statement of reasons cites and the redress it offers.
+
+A statement's wording is data a policy or legal team edits, not code: each market has one file,
+`policies/markets/<MARKET>.yaml`, whose `legal:` section is typed here. The file is made of
+sections so that later parts of a market's policy (governance rules) sit beside the legal frame
+in the same file. A typo fails on load, in one line naming the file and the field.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from creatorscore.contract.schema import MARKETS
+from creatorscore.errors import UserError
+from creatorscore.locations import folder
+from creatorscore.yaml_files import read_mapping
+
+
+class PolicyError(UserError):
+    """A market policy file is missing, malformed or names something that does not exist."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LegalFrame(_Strict):
+    """How a statement of reasons reads in one market: its grounds, the law it names, its redress."""
+
+    country: str = Field(description="The market's country, as the creator reads it (`Indonesia`).")
+    wording_status: str = Field(
+        description="Who approved this wording, or that it is a draft awaiting legal review "
+        "(shown to reviewers)."
+    )
+    terms: str = Field(description="The platform's own rules the decision rests on, as named to creators.")
+    decision_ground: str = Field(
+        description="The ground of every decision, in words: a breach of `terms`, not a finding "
+        "of illegality."
+    )
+    no_illegality_finding: str = Field(
+        description="That no finding of illegality under the market's law is made."
+    )
+    laws: list[str] = Field(
+        min_length=1,
+        description="The law the statement names: consumer protection, e-commerce and data protection "
+        "of the market, generically where the exact instrument awaits legal review.",
+    )
+    automation_notice: str = Field(
+        description="How the decision was reached: a model proposes, a human decides."
+    )
+    redress: list[str] = Field(min_length=1, description="Routes the creator can take, in the order offered.")
+
+
+class MarketPolicy(_Strict):
+    """One market's policy file."""
+
+    market: str = Field(description="The market code of the contract (`ID`); the file's name must match.")
+    legal: LegalFrame
+
+    @model_validator(mode="after")
+    def _known_market(self) -> MarketPolicy:
+        if self.market not in MARKETS:
+            raise ValueError(f"market {self.market!r} is not one of {', '.join(MARKETS)}")
+        return self
+
+
+def markets_folder(policies: Path | str | None = None) -> Path:
+    """`policies/markets/` of the folder given, else of $CREATORSCORE_POLICIES, else the default."""
+    return folder("policies", policies) / "markets"
+
+
+def load_market_policy(market: str, policies: Path | str | None = None) -> MarketPolicy:
+    """The policy of one market; a missing file or a bad field raises PolicyError in one line."""
+    path = markets_folder(policies) / f"{market}.yaml"
+    if not path.is_file():
+        raise PolicyError(f"no policy file for market {market}: {path} is missing")
+    where = f"policies/markets/{path.name}"
+    try:
+        loaded = MarketPolicy.model_validate(read_mapping(path, PolicyError))
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        raise PolicyError(f"{where}: {field + ': ' if field else ''}{message}") from None
+    if loaded.market != market:
+        raise PolicyError(f"{where}: market: says {loaded.market!r}, but the file is that of {market}")
+    return loaded
+
+
+def load_market_policies(policies: Path | str | None = None) -> dict[str, MarketPolicy]:
+    """Every market's policy: each market of the contract must have its file."""
+    return {market: load_market_policy(market, policies) for market in MARKETS}
