@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from pydantic import ValidationError
 
+from creatorscore.locations import folder
 from creatorscore.policy.governance import Governance, with_overrides
 from creatorscore.yaml_files import read_mapping
 
-BASE = read_mapping(Path(__file__).parents[2] / "policies" / "base.yaml")
+BASE = read_mapping(folder("policies") / "base.yaml")
 
 
 def test_the_checked_in_base_policy_loads():
