@@ -192,7 +192,7 @@ def explain(
     tracking_uri: TrackingOption = None,
     definitions: DefinitionsOption = None,
 ) -> None:
-    """A creator's statement of reasons (DSA Art. 17 shape) with both explanations."""
+    """A creator's statement of reasons in their market's legal frame, with both explanations."""
     from creatorscore.reports.creator import explain_creator
 
     champions = _champions(tracking_uri)
