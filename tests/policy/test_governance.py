@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
 from creatorscore.locations import folder
+from creatorscore.policy import PolicyError, load_market_policies, load_market_policy
 from creatorscore.policy.governance import Governance, with_overrides
 from creatorscore.yaml_files import read_mapping
 
@@ -28,3 +32,35 @@ def test_an_override_changes_only_the_fields_it_names():
 def test_a_misspelt_override_is_refused_not_ignored():
     with pytest.raises(ValidationError, match="capacity_per_dya"):
         Governance.model_validate(with_overrides(BASE, {"queue": {"capacity_per_dya": 5}}))
+
+
+def _copy(tmp_path) -> Path:
+    shutil.copytree(folder("policies"), tmp_path / "policies")
+    return tmp_path / "policies"
+
+
+def test_one_markets_override_changes_that_market_alone(tmp_path):
+    policies = _copy(tmp_path)
+    path = policies / "markets" / "VN.yaml"
+    path.write_text(path.read_text() + "\nqueue:\n  capacity_per_day: 7\n")
+    loaded, before = load_market_policies(policies), load_market_policies()
+    assert loaded["VN"].governance.queue.capacity_per_day == 7
+    assert {m: p for m, p in loaded.items() if m != "VN"} == {m: p for m, p in before.items() if m != "VN"}
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "message"),
+    [
+        (
+            "markets/TH.yaml",
+            "\nqueue:\n  capacity_per_dya: 7\n",
+            "policies/markets/TH.yaml: queue.capacity_per_dya:",
+        ),
+        ("base.yaml", "\nsurprise: 1\n", "policies/base.yaml: surprise:"),
+    ],
+)
+def test_a_bad_rule_names_the_file_it_came_from(tmp_path, file, text, message):
+    policies = _copy(tmp_path)
+    (policies / file).write_text((policies / file).read_text() + text)
+    with pytest.raises(PolicyError, match=message):
+        load_market_policy("TH", policies)

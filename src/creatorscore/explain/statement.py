@@ -13,6 +13,7 @@ are added after them.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,7 +22,9 @@ from creatorscore.explain.explanation import Explanation
 from creatorscore.explain.reasons import Reason
 from creatorscore.explain.record import EnforcementRecord
 from creatorscore.explain.tiers import Tier
-from creatorscore.policy.legal import LegalFrame
+
+if TYPE_CHECKING:  # policies type the governance rules on the tiers defined in explain/
+    from creatorscore.policy.legal import LegalFrame
 
 # Transparency Database `category` for each policy of the data contract (contract.schema.POLICIES).
 POLICY_CATEGORIES = {

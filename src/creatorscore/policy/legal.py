@@ -1,9 +1,10 @@
 """The legal frame of each market: what a statement of reasons cites and the redress it offers.
 
 A statement's wording is data a policy or legal team edits, not code: each market has one file,
-`policies/markets/<MARKET>.yaml`, whose `legal:` section is typed here. The file is made of
-sections so that later parts of a market's policy (governance rules) sit beside the legal frame
-in the same file. A typo fails on load, in one line naming the file and the field.
+`policies/markets/<MARKET>.yaml`, whose `legal:` section is typed here. Its other sections
+override the governance rules of `policies/base.yaml` (`governance.py`), so the market's whole
+policy is one file's diff from the base. A typo fails on load, in one line naming the file
+(the market's or the base) and the field.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from creatorscore.contract.schema import MARKETS
 from creatorscore.errors import UserError
 from creatorscore.locations import folder
+from creatorscore.policy.governance import Governance, with_overrides
 from creatorscore.yaml_files import read_mapping
+
+BASE_FILE = "base.yaml"
 
 
 class PolicyError(UserError):
@@ -54,10 +58,12 @@ class LegalFrame(_Strict):
 
 
 class MarketPolicy(_Strict):
-    """One market's policy file."""
+    """One market's policy: its file's legal frame, and the base governance rules with the file's
+    overrides on top."""
 
     market: str = Field(description="The market code of the contract (`ID`); the file's name must match.")
     legal: LegalFrame
+    governance: Governance
 
     @model_validator(mode="after")
     def _known_market(self) -> MarketPolicy:
@@ -77,11 +83,19 @@ def load_market_policy(market: str, policies: Path | str | None = None) -> Marke
     if not path.is_file():
         raise PolicyError(f"no policy file for market {market}: {path} is missing")
     where = f"policies/markets/{path.name}"
+    raw = read_mapping(path, PolicyError)
+    own = {key: raw[key] for key in ("market", "legal") if key in raw}
+    overrides = {key: value for key, value in raw.items() if key not in own}
+    base = read_mapping(path.parent.parent / BASE_FILE, PolicyError)
     try:
-        loaded = MarketPolicy.model_validate(read_mapping(path, PolicyError))
+        loaded = MarketPolicy.model_validate({**own, "governance": with_overrides(base, overrides)})
     except ValidationError as error:
         first = error.errors()[0]
-        field = ".".join(str(part) for part in first["loc"])
+        loc = [str(part) for part in first["loc"]]
+        if loc[:1] == ["governance"]:  # name the file the bad value came from
+            loc = loc[1:]
+            where = where if loc and loc[0] in overrides else f"policies/{BASE_FILE}"
+        field = ".".join(loc)
         message = first["msg"].removeprefix("Value error, ")
         raise PolicyError(f"{where}: {field + ': ' if field else ''}{message}") from None
     if loaded.market != market:
