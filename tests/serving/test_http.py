@@ -219,3 +219,12 @@ def test_scoring_answers_carry_the_generation_and_models_as_etag_and_the_as_of_a
         assert answer.status_code == 200, answer.text
         assert answer.headers["etag"] == expected
         assert answer.headers["last-modified"] == meta.as_of.strftime("%a, %d %b %Y %H:%M:%S GMT")
+
+
+def test_what_if_rows_of_missing_values_score_without_pandas_warnings_in_the_log(service, what_if_body):
+    row = what_if_body["rows"][0]
+    empty = {**row, "features": dict.fromkeys(row["features"])}  # every feature null: no value known
+    with service.client() as client:
+        response = client.post("/v1/score_features", json={"rows": [empty, empty], "explain": True})
+    assert response.status_code == 200, response.text
+    assert "PerformanceWarning" not in service.log.read_text()

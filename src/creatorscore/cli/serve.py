@@ -26,6 +26,13 @@ def serve(
     store: Annotated[
         str, typer.Option(help="Online store URI (written by `features materialize`).")
     ] = DEFAULT_STORE,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            help="The contract's folder: creators in its creators table but not yet in the store get a "
+            "cold-start score (re-read when the file changes). Without it they are unknown."
+        ),
+    ] = None,
     tracking_uri: TrackingOption = None,
     max_body_bytes_: Annotated[
         int | None,
@@ -42,6 +49,7 @@ def serve(
     installed copy; its feature definitions are found likewise ($CREATORSCORE_FEATURES)."""
     from creatorscore.features import load
     from creatorscore.features.store import open_store
+    from creatorscore.serving.cold_start import DATA_VARIABLE, CreatorsTable
     from creatorscore.serving.compatibility import mismatch
     from creatorscore.serving.limits import MAX_BODY_VARIABLE, max_body_bytes
     from creatorscore.serving.model_source import SERVICE_MLFLOW_ENV, load_models
@@ -53,11 +61,13 @@ def serve(
     meta = open_store(store).metadata()
     serving_dir = service_folder()
     definitions = load(folder("features"))  # the definitions the service will load
-    _refuse_mismatch(mismatch(meta, definitions, [], redact_uri(given_store)))  # before the slow part
+    shown = {"store_uri": redact_uri(given_store), "data": str(data) if data else None}
+    _refuse_mismatch(mismatch(meta, definitions, [], **shown))  # before the slow part
+    creators = CreatorsTable(data) if data else None  # a folder without a creators table stops here
     for name, value in SERVICE_MLFLOW_ENV.items():  # for this check and the service started below
         os.environ.setdefault(name, value)
     loaded = load_models(registry.tracking_uri(tracking_uri))  # no model, no start: say why here, in one line
-    _refuse_mismatch(mismatch(meta, definitions, loaded.models.values(), redact_uri(given_store)))
+    _refuse_mismatch(mismatch(meta, definitions, loaded.models.values(), **shown))
     models = ", ".join(f"{m.record.name} v{m.record.version}" for m in loaded.models.values())
     if loaded.problem:
         err.print(
@@ -66,12 +76,15 @@ def serve(
             soft_wrap=True,
         )
     err.print(f"models: {models} from the {loaded.source}", highlight=False, soft_wrap=True)
+    if creators is not None:
+        err.print(f"cold start: {len(creators.known):,} creators known from {creators.path}", highlight=False)
     env = {
         **os.environ,
         STORE_VARIABLE: store,
         "CREATORSCORE_WORKERS": str(workers),
         MAX_BODY_VARIABLE: str(body_cap),
         "MLFLOW_TRACKING_URI": _absolute(registry.tracking_uri(tracking_uri)),
+        **({DATA_VARIABLE: str(data.resolve())} if data else {}),
     }
     where = f"http://{host}:{port} (OpenAPI: /docs.json, readiness: /readyz)"
     err.print(f"serving {redact_uri(store)} on {where}", highlight=False, soft_wrap=True)

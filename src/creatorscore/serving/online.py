@@ -31,8 +31,9 @@ from creatorscore.explain.tiers import share_at_most, sorted_by_market
 from creatorscore.features.definitions import Definitions
 from creatorscore.features.store import OnlineStore, StoreMetadata, StoreUnavailable
 from creatorscore.scoring.batch import risk_tier_values, score_creators
+from creatorscore.serving.cold_start import CreatorsTable, Priors
 from creatorscore.serving.compatibility import mismatch
-from creatorscore.serving.schemas import CreatorScore, ExplainedCreator, UnknownCreator
+from creatorscore.serving.schemas import ColdStartCreator, CreatorScore, ExplainedCreator, UnknownCreator
 from creatorscore.training.registry import RegisteredModel
 
 logger = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class ScoredStore:
     items: list[CreatorScore]  # per creator: the /score item, ready to serialise
     market_scores: dict[tuple[str, str], np.ndarray]  # (model, market) -> sorted scores
     peers: dict[str, PeerIndex]  # model name -> peer medians of this generation
+    priors: Priors  # the cold-start scores of creators not in this generation
     # the vectors scored, which explanations read (never a newer generation's): keys, and the
     # features as one matrix in the store's order with each model's columns in it
     keys: pd.DataFrame  # creator_id, as_of, market, category
@@ -92,9 +94,11 @@ class OnlineScorer:
         definitions: Definitions,
         watch_every: float = WATCH_EVERY,
         store_uri: str = "URI",
+        creators: CreatorsTable | None = None,
     ):
         self.store = store
         self.store_uri = store_uri  # for the command that fixes a mismatched store
+        self.creators = creators  # the contract's creators table: who gets a cold-start score
         self.models = {abuse.record.name: abuse, quality.record.name: quality}
         self.definitions = definitions
         self.model_versions = {name: model.record.version for name, model in self.models.items()}
@@ -132,6 +136,8 @@ class OnlineScorer:
     def _watch(self, every: float) -> None:
         while not self._stopped.wait(every):
             try:
+                if self.creators is not None:
+                    self.creators.refresh()
                 self._report(self._check())
             except Exception as error:  # noqa: BLE001 - a dead watcher would serve one generation forever
                 self._report(f"checking the online store failed: {error!r}")
@@ -197,6 +203,7 @@ class OnlineScorer:
             items=items,
             market_scores=market_scores,
             peers=peers,
+            priors=Priors.of(scored.assign(category=frame["category"])),
             keys=frame[list(KEYS)],
             matrix=frame[meta.features].to_numpy(dtype=np.float64),
             columns={
@@ -207,19 +214,42 @@ class OnlineScorer:
 
     def score(
         self, creator_ids: Sequence[str], scored: ScoredStore | None = None
-    ) -> list[CreatorScore | UnknownCreator]:
-        """One item per id in order: its scores, or `unknown creator`; from `scored`, else the
-        latest generation."""
+    ) -> list[CreatorScore | ColdStartCreator | UnknownCreator]:
+        """One item per id in order: its scores, a cold start, or `unknown creator`; from
+        `scored`, else the latest generation."""
         scored = scored or self.current()
         row, items = scored.row, scored.items
         return [
-            items[row[creator]] if creator in row else UnknownCreator(creator_id=creator)
+            items[row[creator]] if creator in row else self._not_stored(creator, scored)
             for creator in creator_ids
         ]
 
+    def _not_stored(self, creator: str, scored: ScoredStore) -> ColdStartCreator | UnknownCreator:
+        """A creator without a vector: the prior of their peers if the creators table knows them."""
+        known = self.creators.known.get(creator) if self.creators is not None else None
+        if known is None:
+            return UnknownCreator(creator_id=creator)
+        market, category = known
+        prior = scored.priors.for_creator(market, category)
+        scores = {"abuse_risk": prior.abuse_risk, "content_quality": prior.content_quality}
+        placed = {
+            f"{name}_market_pct": _placed_in_market(scored.market_scores, name, [market], [value])[0]
+            for name, value in scores.items()
+        }
+        return ColdStartCreator(
+            creator_id=creator,
+            market=market,
+            category=category,
+            as_of=scored.meta.as_of.to_pydatetime(),
+            **scores,
+            **placed,
+            risk_tier=risk_tier_values(np.array([prior.abuse_risk]))[0],
+            prior=prior.basis,
+        )
+
     def explain(
         self, creator_ids: Sequence[str], k: int = 4, scored: ScoredStore | None = None
-    ) -> list[ExplainedCreator | UnknownCreator]:
+    ) -> list[ExplainedCreator | ColdStartCreator | UnknownCreator]:
         """Scores plus both models' reason codes and mitigating factors, one item per id."""
         scored = scored or self.current()
         known = list(dict.fromkeys(c for c in creator_ids if c in scored.row))
@@ -229,7 +259,7 @@ class OnlineScorer:
         return [
             ExplainedCreator(**dict(scored.items[scored.row[creator]]), explanations=by_creator[creator])
             if creator in by_creator
-            else UnknownCreator(creator_id=creator)
+            else self._not_stored(creator, scored)
             for creator in creator_ids
         ]
 

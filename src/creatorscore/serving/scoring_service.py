@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -20,6 +20,7 @@ from creatorscore.features.store import open_store
 from creatorscore.redact import redact_uri
 from creatorscore.serving import freshness
 from creatorscore.serving.access import ApiKeys
+from creatorscore.serving.cold_start import DATA_VARIABLE, CreatorsTable
 from creatorscore.serving.model_source import LoadedModels, load_models
 from creatorscore.serving.online import OnlineScorer
 from creatorscore.serving.store_uri import DEFAULT_STORE, STORE_VARIABLE
@@ -42,6 +43,8 @@ class ScoringService:
         keys = ApiKeys.from_environment(environ)
         store_uri = environ.get(STORE_VARIABLE) or DEFAULT_STORE
         store = open_store(store_uri)
+        data = environ.get(DATA_VARIABLE)
+        creators = CreatorsTable(Path(data)) if data else None
         loaded = load_models(environ.get("MLFLOW_TRACKING_URI"))
         scorer = OnlineScorer(
             store,
@@ -49,6 +52,7 @@ class ScoringService:
             loaded.models["content_quality"],
             definitions,
             store_uri=redact_uri(store_uri),
+            creators=creators,
         )
         return cls(keys, loaded, scorer, store_uri)
 
@@ -73,9 +77,9 @@ class ScoringService:
         return body, freshness.headers(scored.meta, self.model_versions)
 
     def score_features(self, rows: Sequence[dict], explain: bool, k: int = 4) -> tuple[dict, dict[str, str]]:
-        # one frame from a matrix: inserting a hundred feature columns into a frame one by one
-        # is what pandas warns about (PerformanceWarning) on every call
-        features = [name for name in self.scorer.definitions.names]
+        # one frame from one float matrix: a frame of dicts holds a column of nulls as objects,
+        # and converting those column by column fragmented it (a PerformanceWarning a call)
+        features = self.scorer.definitions.names
         values = np.array(
             [[np.nan if (v := r["features"][f]) is None else v for f in features] for r in rows],
             dtype=np.float64,
