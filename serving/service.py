@@ -18,6 +18,7 @@ from creatorscore.features import DEFAULT_DIR, load
 from creatorscore.serving import log_policy
 from creatorscore.serving.access import AccessMiddleware
 from creatorscore.serving.limits import BodyLimitMiddleware, max_body_bytes
+from creatorscore.serving.metrics import MetricsMiddleware, ServiceMetrics
 from creatorscore.serving.openapi import OpenApiMiddleware
 from creatorscore.serving.paths import AliasMiddleware, route
 from creatorscore.serving.problems import ProblemMiddleware
@@ -46,6 +47,7 @@ INLINE_EXPLAIN = 2  # ids explained on the event loop; more go to a worker threa
 class CreatorScore:
     def __init__(self) -> None:
         self.service = ScoringService.start(DEFINITIONS)
+        self.metrics = ServiceMetrics()
 
     @bentoml.api(input_spec=ScoreRequest, route=route("score"))
     async def score(self, creator_ids: list[str], ctx: bentoml.Context) -> ScoreResponse:
@@ -80,10 +82,16 @@ def _service() -> ScoringService | None:
     return instance.service if instance is not None else None
 
 
+def _metered() -> tuple[ScoringService, ServiceMetrics] | None:
+    instance = bentoml.get_current_service()
+    return (instance.service, instance.metrics) if instance is not None else None
+
+
 # the first added is the outermost: an alias becomes its /v1 path before anything else sees it,
 # then bodies are capped before anything reads them; BentoML's own refusals become problems
 CreatorScore.add_asgi_middleware(AliasMiddleware)
 CreatorScore.add_asgi_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes())
 CreatorScore.add_asgi_middleware(AccessMiddleware, service=_service)
 CreatorScore.add_asgi_middleware(OpenApiMiddleware)
+CreatorScore.add_asgi_middleware(MetricsMiddleware, service=_metered)
 CreatorScore.add_asgi_middleware(ProblemMiddleware)

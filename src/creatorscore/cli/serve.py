@@ -77,7 +77,11 @@ def serve(
         )
     err.print(f"models: {models} from the {loaded.source}", highlight=False, soft_wrap=True)
     if creators is not None:
-        err.print(f"cold start: {len(creators.known):,} creators known from {creators.path}", highlight=False)
+        err.print(
+            f"cold start: {len(creators.known):,} creators known from {creators.path}",
+            highlight=False,
+            soft_wrap=True,
+        )
     env = {
         **os.environ,
         STORE_VARIABLE: store,
