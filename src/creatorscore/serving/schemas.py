@@ -86,7 +86,6 @@ class CreatorScore(BaseModel):
     risk_tier: Tier
     content_quality: float = Field(description="Expected mean human review score (1-5).")
     content_quality_market_pct: float = Field(description="Percentile (0-1, 1 = best) within the market.")
-    cold_start: Literal[False] = Field(False, description="False: scored from the creator's own features.")
 
 
 class ColdStartCreator(BaseModel):
