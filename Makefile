@@ -35,7 +35,7 @@ demo: $(STAMP)
 	$(BIN)/creatorscore report model --model abuse_risk --data $(DATA) --out $(REPORTS)/model-abuse_risk.html
 	$(BIN)/creatorscore report creator --data $(DATA) --top 3 --out $(REPORTS)
 	@echo "Scoring service (keys: README, 'The scoring service'): CREATORSCORE_API_KEYS=KEY=governance \\"
-	@echo "  $(BIN)/creatorscore serve --store sqlite:///$(FEATURES)/online_store.sqlite"
+	@echo "  $(BIN)/creatorscore serve --store sqlite:///$(FEATURES)/online_store.sqlite --data $(DATA)"
 
 # The report-rendering tests drive Debian's chromium, never a browser playwright downloads;
 # apt runs only on machines without it.

@@ -103,7 +103,7 @@ def where_the_time_goes(store: str, uri: str, ids: list[str]) -> None:
             t0 = time.perf_counter()
             request = ScoreRequest.model_validate_json(body)
             t1 = time.perf_counter()
-            answer = service.score(request.creator_ids)
+            answer, _ = service.score(request.creator_ids)
             t2 = time.perf_counter()
             ScoreResponse.model_validate(answer).model_dump_json()
             t3 = time.perf_counter()
@@ -114,7 +114,7 @@ def where_the_time_goes(store: str, uri: str, ids: list[str]) -> None:
     explain, serialise = [], []
     for creator in random.sample(ids, 300):
         t0 = time.perf_counter()
-        answer = service.explain([creator], 4)
+        answer, _ = service.explain([creator], 4)
         t1 = time.perf_counter()
         ExplainResponse.model_validate(answer).model_dump_json()
         explain.append((t1 - t0) * 1e3)

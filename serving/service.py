@@ -2,7 +2,7 @@
 
 Start it with `creatorscore serve` (or `bentoml serve service:CreatorScore` from this folder).
 Configuration is the environment: CREATORSCORE_API_KEYS or CREATORSCORE_API_KEYS_FILE,
-CREATORSCORE_STORE (default sqlite:///feature_store.sqlite), MLFLOW_TRACKING_URI,
+CREATORSCORE_STORE (default sqlite:///data/demo-features/online_store.sqlite), MLFLOW_TRACKING_URI,
 CREATORSCORE_MAX_BODY_BYTES (default 1 MB), and BENTOML_HOME, whose model store keeps the last
 champions loaded for when the registry is down.
 """
@@ -18,7 +18,10 @@ from creatorscore.features import DEFAULT_DIR, load
 from creatorscore.serving import log_policy
 from creatorscore.serving.access import AccessMiddleware
 from creatorscore.serving.limits import BodyLimitMiddleware, max_body_bytes
+from creatorscore.serving.metrics import MetricsMiddleware, ServiceMetrics
 from creatorscore.serving.openapi import OpenApiMiddleware
+from creatorscore.serving.paths import AliasMiddleware, route
+from creatorscore.serving.problems import ProblemMiddleware
 from creatorscore.serving.schemas import (
     ExplainRequest,
     ExplainResponse,
@@ -44,29 +47,34 @@ INLINE_EXPLAIN = 2  # ids explained on the event loop; more go to a worker threa
 class CreatorScore:
     def __init__(self) -> None:
         self.service = ScoringService.start(DEFINITIONS)
+        self.metrics = ServiceMetrics()
 
-    @bentoml.api(input_spec=ScoreRequest)
-    async def score(self, creator_ids: list[str]) -> ScoreResponse:
+    @bentoml.api(input_spec=ScoreRequest, route=route("score"))
+    async def score(self, creator_ids: list[str], ctx: bentoml.Context) -> ScoreResponse:
         """Both scores of up to 1,000 creators by id (recommendation and governance)."""
         # a dictionary lookup per id: cheaper on the event loop than a hop to a worker thread
-        return ScoreResponse.model_validate(self.service.score(creator_ids))
+        body, headers = self.service.score(creator_ids)
+        ctx.response.headers.update(headers)
+        return ScoreResponse.model_validate(body)
 
-    @bentoml.api(input_spec=ExplainRequest)
-    async def explain(self, creator_ids: list[str], k: int) -> ExplainResponse:
+    @bentoml.api(input_spec=ExplainRequest, route=route("explain"))
+    async def explain(self, creator_ids: list[str], k: int, ctx: bentoml.Context) -> ExplainResponse:
         """Scores with reason codes and mitigating factors of both models (governance)."""
         # a case page asks for one creator: a few milliseconds, a third of which a hop to a worker
         # thread would add; a batch goes to a thread so /score calls keep flowing meanwhile
         if len(creator_ids) <= INLINE_EXPLAIN:
-            return ExplainResponse.model_validate(self.service.explain(creator_ids, k))
-        answer = await anyio.to_thread.run_sync(self.service.explain, creator_ids, k)
-        return ExplainResponse.model_validate(answer)
+            body, headers = self.service.explain(creator_ids, k)
+        else:
+            body, headers = await anyio.to_thread.run_sync(self.service.explain, creator_ids, k)
+        ctx.response.headers.update(headers)
+        return ExplainResponse.model_validate(body)
 
-    @bentoml.api(input_spec=ScoreFeaturesRequest)
-    def score_features(self, rows: list, explain: bool) -> ScoreFeaturesResponse:
+    @bentoml.api(input_spec=ScoreFeaturesRequest, route=route("score_features"))
+    def score_features(self, rows: list, explain: bool, ctx: bentoml.Context) -> ScoreFeaturesResponse:
         """Scores of explicit feature rows, for what-if analysis (governance)."""
-        return ScoreFeaturesResponse.model_validate(
-            self.service.score_features([row.model_dump() for row in rows], explain)
-        )
+        body, headers = self.service.score_features([row.model_dump() for row in rows], explain)
+        ctx.response.headers.update(headers)
+        return ScoreFeaturesResponse.model_validate(body)
 
 
 def _service() -> ScoringService | None:
@@ -74,7 +82,16 @@ def _service() -> ScoringService | None:
     return instance.service if instance is not None else None
 
 
-# the first added is the outermost: bodies are capped before anything else sees the request
+def _metered() -> tuple[ScoringService, ServiceMetrics] | None:
+    instance = bentoml.get_current_service()
+    return (instance.service, instance.metrics) if instance is not None else None
+
+
+# the first added is the outermost: an alias becomes its /v1 path before anything else sees it,
+# then bodies are capped before anything reads them; BentoML's own refusals become problems
+CreatorScore.add_asgi_middleware(AliasMiddleware)
 CreatorScore.add_asgi_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes())
 CreatorScore.add_asgi_middleware(AccessMiddleware, service=_service)
 CreatorScore.add_asgi_middleware(OpenApiMiddleware)
+CreatorScore.add_asgi_middleware(MetricsMiddleware, service=_metered)
+CreatorScore.add_asgi_middleware(ProblemMiddleware)

@@ -20,6 +20,10 @@ CREATORSCORE = str(Path(sys.executable).with_name("creatorscore"))
 KEYS = {"recommendation": "recommendation-test-key-1", "governance": "governance-test-key-0001"}
 
 
+# creators onboarded after the store was materialised: in the creators table, not in the store
+ONBOARDED = {"cr900001": ("ID", "beauty"), "cr900002": ("ID", "a category nobody sells in yet")}
+
+
 @dataclass(frozen=True)
 class Service:
     url: str
@@ -27,6 +31,7 @@ class Service:
     store: str
     tracking_uri: str
     bentoml_home: Path
+    data: Path | None = None  # `serve --data`: the folder whose creators table it reads
 
     def client(self, role: str | None = "governance") -> httpx.Client:
         headers = {"Authorization": f"Bearer {KEYS[role]}"} if role else {}
@@ -68,11 +73,32 @@ def serve_command(store: str, tracking_uri: str, port: int) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def service(tmp_path_factory, champion_store, online_store, keys_file) -> Service:
+def creators_dir(tmp_path_factory, training_market_dir) -> Path:
+    """The training market's creators table, plus the creators onboarded since it was materialised."""
+    import pandas as pd
+
+    folder = tmp_path_factory.mktemp("creators")
+    creators = pd.read_parquet(training_market_dir / "creators.parquet")
+    onboarded = pd.DataFrame(
+        {
+            "creator_id": list(ONBOARDED),
+            "market": [market for market, _ in ONBOARDED.values()],
+            "category": [category for _, category in ONBOARDED.values()],
+            "onboarded_at": creators["onboarded_at"].max() + pd.Timedelta(days=1),
+        }
+    )
+    pd.concat([creators, onboarded], ignore_index=True).to_parquet(folder / "creators.parquet")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def service(tmp_path_factory, champion_store, online_store, keys_file, creators_dir) -> Service:
     folder = tmp_path_factory.mktemp("service")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = service_env(keys_file, folder / "bentoml")
-    command = serve_command(online_store, champion_store, port)
+    command = [*serve_command(online_store, champion_store, port), "--data", str(creators_dir)]
     with running(command, f"{url}/readyz", folder / "service.log", env=env, timeout=180):
-        yield Service(url, folder / "service.log", online_store, champion_store, folder / "bentoml")
+        yield Service(
+            url, folder / "service.log", online_store, champion_store, folder / "bentoml", creators_dir
+        )

@@ -19,16 +19,16 @@ def keys() -> ApiKeys:
 @pytest.mark.parametrize(
     ("path", "header", "expected"),
     [
-        ("/score", None, 401),
-        ("/score", "Bearer ", 401),
-        ("/score", f"Token {REC}", 401),
-        ("/score", "Bearer wrong-key-wrong-key", 401),
-        ("/score", f"Bearer {REC}", None),
-        ("/score", f"bearer {GOV}", None),
-        ("/explain", f"Bearer {REC}", 403),
-        ("/score_features", f"Bearer {REC}", 403),
-        ("/explain", f"Bearer {GOV}", None),
-        ("/score_features/", f"Bearer {GOV}", None),
+        ("/v1/score", None, 401),
+        ("/v1/score", "Bearer ", 401),
+        ("/v1/score", f"Token {REC}", 401),
+        ("/v1/score", "Bearer wrong-key-wrong-key", 401),
+        ("/v1/score", f"Bearer {REC}", None),
+        ("/v1/score", f"bearer {GOV}", None),
+        ("/v1/explain", f"Bearer {REC}", 403),
+        ("/v1/score_features", f"Bearer {REC}", 403),
+        ("/v1/explain", f"Bearer {GOV}", None),
+        ("/v1/score_features/", f"Bearer {GOV}", None),
         ("/healthz", None, None),
         ("/docs.json", None, None),
     ],
@@ -71,6 +71,6 @@ def test_no_keys_configured_says_how_to_configure_them(tmp_path):
 
 @given(st.text(min_size=1, max_size=80))
 def test_no_header_but_a_configured_key_is_let_through(header):
-    refused = keys().refusal("/score", header)
+    refused = keys().refusal("/v1/score", header)
     allowed = header.partition(" ")[0].lower() == "bearer" and header.partition(" ")[2].strip() in (REC, GOV)
     assert (refused is None) == allowed

@@ -194,7 +194,37 @@ def test_logs_hold_no_key_and_no_traceback_for_client_mistakes(service):
         client.post("/score", content=b'{"creator_ids": [', headers={"content-type": "application/json"})
         client.post("/score", json={"creator_ids": [KEYS["recommendation"]], "secret": KEYS["governance"]})
     log = service.log.read_text()
-    assert "rejected request on /score" in log
+    assert "rejected request on /v1/score" in log
     for key in KEYS.values():
         assert key not in log
     assert "Traceback" not in log
+
+
+def test_scoring_answers_carry_the_generation_and_models_as_etag_and_the_as_of_as_last_modified(
+    service, what_if_body
+):
+    from creatorscore.features.store import open_store
+
+    meta = open_store(service.store).metadata()
+    with service.client() as client:
+        answers = [
+            client.post("/v1/score", json={"creator_ids": ["cr000001"]}),
+            client.post("/v1/explain", json={"creator_ids": ["cr000001"], "k": 2}),
+            client.post("/v1/score_features", json=what_if_body),
+        ]
+    versions = answers[0].json()["model_versions"]
+    abuse, quality = versions["abuse_risk"], versions["content_quality"]
+    expected = f'"{meta.generation}-abuse_risk.{abuse}-content_quality.{quality}"'
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["etag"] == expected
+        assert answer.headers["last-modified"] == meta.as_of.strftime("%a, %d %b %Y %H:%M:%S GMT")
+
+
+def test_what_if_rows_of_missing_values_score_without_pandas_warnings_in_the_log(service, what_if_body):
+    row = what_if_body["rows"][0]
+    empty = {**row, "features": dict.fromkeys(row["features"])}  # every feature null: no value known
+    with service.client() as client:
+        response = client.post("/v1/score_features", json={"rows": [empty, empty], "explain": True})
+    assert response.status_code == 200, response.text
+    assert "PerformanceWarning" not in service.log.read_text()

@@ -80,7 +80,7 @@ def test_a_chunked_body_over_the_cap_is_refused_once_it_passes_it(service):
         started = time.monotonic()
         response = client.post("/score", content=body(), headers={"content-type": "application/json"})
     assert response.status_code == 413, response.text
-    assert MAX_BODY_VARIABLE in response.json()["error"]
+    assert MAX_BODY_VARIABLE in response.json()["detail"]
     assert time.monotonic() - started < 10
 
 
@@ -102,10 +102,10 @@ def test_a_body_that_is_not_json_gets_415_and_one_log_line(service):
         text = client.post("/explain", content=b"cr000001", headers={"content-type": "text/plain"})
         anonymous = anonymous_client.post("/score", data={"creator_ids": "cr000001"})  # curl -d's default
     assert (form.status_code, text.status_code, anonymous.status_code) == (415, 415, 415)
-    assert "multipart/form-data" in form.json()["error"] and "application/json" in form.json()["error"]
-    assert "text/plain" in text.json()["error"]
+    assert "multipart/form-data" in form.json()["detail"] and "application/json" in form.json()["detail"]
+    assert "text/plain" in text.json()["detail"]
     log = service.log.read_text()
-    assert "rejected request on /score: Content-Type multipart/form-data is not accepted" in log
+    assert "rejected request on /v1/score: Content-Type multipart/form-data is not accepted" in log
     assert KEYS["recommendation"] not in log and "Traceback" not in log
 
 

@@ -113,8 +113,21 @@ def test_a_generation_of_other_definitions_is_reported_and_the_last_kept(store_u
     while scorer.problem is None and time.monotonic() < deadline:
         scorer.current()
         time.sleep(0.05)
-    assert "was trained on feature definitions" in scorer.problem
+    assert scorer.problem.startswith(
+        f"the online store was materialised with feature definitions other-definitions "
+        f"but the service uses {definitions.version}: run `creatorscore features materialize"
+    )
     assert scorer.current().meta.generation == served
+
+
+def test_a_scorer_started_on_a_store_of_other_definitions_holds_nothing_and_names_the_fix(
+    store_uri, scorer_of, definitions
+):
+    open_store(store_uri).write(open_store(store_uri).read_all(), definitions.names, "older-definitions")
+    scorer = scorer_of(store_uri)
+    assert scorer.scored is None
+    assert "materialised with feature definitions older-definitions" in scorer.problem
+    assert "creatorscore features materialize" in scorer.problem
 
 
 def test_a_locked_or_vanished_store_leaves_the_last_generation_served_and_says_why(

@@ -1,11 +1,15 @@
-"""Schemathesis against the running service's own OpenAPI document: every endpoint, valid and
-invalid bodies alike, must answer without a server error and as the document describes.
+"""Schemathesis against the running service's own OpenAPI document: every endpoint of the
+versioned API, valid and invalid bodies alike, must answer without a server error and as the
+document describes; the document is the project's, its unversioned aliases deprecated, and
+every refusal the one problem-details shape.
 
 Operations are listed here rather than collected by schemathesis' pytest loader, which does
 not run on pytest 9; a test fails if the document gains an operation this list lacks.
 """
 
 from __future__ import annotations
+
+import json
 
 import pytest
 import schemathesis
@@ -20,14 +24,15 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from creatorscore.serving.paths import ALIASES
 from tests.serving.conftest import KEYS
 
 pytestmark = pytest.mark.xdist_group("serving")
 
 OPERATIONS = [
-    ("POST", "/score"),
-    ("POST", "/explain"),
-    ("POST", "/score_features"),
+    ("POST", "/v1/score"),
+    ("POST", "/v1/explain"),
+    ("POST", "/v1/score_features"),
     ("GET", "/healthz"),
     ("GET", "/livez"),
     ("GET", "/readyz"),
@@ -45,20 +50,46 @@ def service_schema(service):
     return schemathesis.openapi.from_url(f"{service.url}/docs.json")
 
 
-def test_every_documented_operation_is_fuzzed(service_schema):
-    documented = {(op.ok().method.upper(), op.ok().path) for op in service_schema.get_all_operations()}
-    assert documented == set(OPERATIONS)
-
-
-def test_every_body_taking_operation_documents_its_size_and_type_refusals(service):
+@pytest.fixture(scope="module")
+def document(service) -> dict:
     with service.client(None) as client:
-        paths = client.get("/docs.json").json()["paths"]
-    for path in ("/score", "/explain", "/score_features"):
-        responses = paths[path]["post"]["responses"]
-        assert {"413", "415"} <= set(responses), path
-        assert responses["413"]["content"]["application/json"]["schema"] == {
-            "$ref": "#/components/schemas/Error"
-        }
+        return client.get("/docs.json").json()
+
+
+def test_every_documented_operation_is_fuzzed_but_the_deprecated_aliases(service_schema, document):
+    documented = {(op.ok().method.upper(), op.ok().path) for op in service_schema.get_all_operations()}
+    deprecated = {path for path, item in document["paths"].items() if item.get("post", {}).get("deprecated")}
+    assert documented - {("POST", alias) for alias in deprecated} == set(OPERATIONS)
+    assert deprecated == set(ALIASES)
+
+
+def test_the_document_describes_the_project_not_bentoml(document):
+    from importlib.metadata import version
+
+    info = document["info"]
+    assert info["title"] == "creatorscore" and info["version"] == version("creatorscore")
+    assert "BentoML" not in info["description"] and "contact" not in info
+    assert "IODescriptor" not in json.dumps(document["components"]["schemas"].get("Problem"))
+
+
+def test_every_refusal_is_documented_as_a_problem(document):
+    for path in [*ALIASES.values(), *ALIASES]:
+        responses = document["paths"][path]["post"]["responses"]
+        assert {"400", "401", "403", "413", "415", "503"} <= set(responses), path
+        for code, answer in responses.items():
+            if not code.startswith("2"):
+                assert answer["content"] == {
+                    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                }, (path, code)
+
+
+def test_an_alias_answers_as_its_versioned_path_and_says_it_is_deprecated(service):
+    with service.client("recommendation") as client:
+        alias = client.post("/score", json={"creator_ids": ["cr000001"]})
+        versioned = client.post("/v1/score", json={"creator_ids": ["cr000001"]})
+    assert alias.json() == versioned.json() and alias.headers["etag"] == versioned.headers["etag"]
+    assert alias.headers["deprecation"] == "true" and "deprecation" not in versioned.headers
+    assert alias.headers["link"] == '</v1/score>; rel="successor-version"'
 
 
 # a GET without parameters has no invalid form: only bodies are fuzzed both ways

@@ -66,7 +66,7 @@ def test_the_body_cap_given_to_serve_is_the_one_enforced(kept_copy_service):
     headers = {"Authorization": f"Bearer {KEYS['recommendation']}"}
     ids = {"creator_ids": [f"cr{i:06d}" for i in range(SMALL_CAP // 10)]}  # about 12 bytes an id
     refused = httpx.post(f"{kept_copy_service.url}/score", json=ids, headers=headers)
-    assert refused.status_code == 413 and f"{SMALL_CAP:,} bytes" in refused.json()["error"]
+    assert refused.status_code == 413 and f"{SMALL_CAP:,} bytes" in refused.json()["detail"]
     within = httpx.post(f"{kept_copy_service.url}/score", json={"creator_ids": ["cr000001"]}, headers=headers)
     assert within.status_code == 200
 

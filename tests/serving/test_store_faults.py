@@ -76,6 +76,9 @@ def late_store(tmp_path_factory, champion_store, online_store, keys_file) -> Lat
 def test_a_worker_started_before_its_store_answers_503_with_retry_after_until_it_is_written(late_store):
     for answer in late_store.before.values():
         assert answer.status_code == 503 and int(answer.headers["retry-after"]) > 0
+    refused = late_store.before["score"]
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["type"] == "urn:creatorscore:problem:not-ready"
     assert "no online store at" in late_store.before["readyz"].json()["store_problem"]
     with late_store.service.client("recommendation") as caller:
         ready, scored = caller.get("/readyz"), caller.post("/score", json={"creator_ids": IDS})
@@ -175,3 +178,31 @@ def test_serve_refuses_a_store_cut_short_in_one_line(tmp_path, keys_file):
     assert done.returncode == 2, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
     assert str(path) in done.stderr
+
+
+def test_a_generation_of_other_definitions_written_while_serving_is_reported_with_its_fix(
+    late_store, online_store
+):
+    """The last generation stays served, /readyz names `features materialize`, and a good
+    generation written after it is served again; the ETag follows the generation served."""
+    service, shared = late_store.service, open_store(online_store)
+    meta = shared.metadata()
+    with service.client("recommendation") as caller:
+        etag_before = caller.post("/v1/score", json={"creator_ids": IDS}).headers["etag"]
+        open_store(service.store).write(shared.read_all(), meta.features, "0123456789abcdef")
+        stale = _until(
+            lambda: caller.get("/readyz"), lambda answer: answer.json()["store_problem"] is not None
+        )
+        still = caller.post("/v1/score", json={"creator_ids": IDS})
+        open_store(service.store).write(shared.read_all(), meta.features, meta.definitions_version)
+        fixed = _until(lambda: caller.get("/readyz"), lambda answer: answer.json()["store_problem"] is None)
+        etag_after = caller.post("/v1/score", json={"creator_ids": IDS}).headers["etag"]
+    assert stale.status_code == 200 and stale.json()["degraded"]
+    assert stale.json()["store_problem"].startswith(
+        "the online store was materialised with feature definitions 0123456789abcdef but the service uses "
+        f"{meta.definitions_version}: run `creatorscore features materialize --data DIR --store "
+    )
+    assert still.status_code == 200 and still.headers["etag"] == etag_before
+    assert fixed.status_code == 200 and etag_after != etag_before
+    assert open_store(service.store).metadata().generation in etag_after
+    assert "Traceback" not in service.log.read_text()

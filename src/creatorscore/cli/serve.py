@@ -26,6 +26,13 @@ def serve(
     store: Annotated[
         str, typer.Option(help="Online store URI (written by `features materialize`).")
     ] = DEFAULT_STORE,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            help="The contract's folder: creators in its creators table but not yet in the store get a "
+            "cold-start score (re-read when the file changes). Without it they are unknown."
+        ),
+    ] = None,
     tracking_uri: TrackingOption = None,
     max_body_bytes_: Annotated[
         int | None,
@@ -40,19 +47,27 @@ def serve(
 
     The service is serving/service.py of $CREATORSCORE_SERVING, else of the checkout, else the
     installed copy; its feature definitions are found likewise ($CREATORSCORE_FEATURES)."""
+    from creatorscore.features import load
     from creatorscore.features.store import open_store
+    from creatorscore.serving.cold_start import DATA_VARIABLE, CreatorsTable
+    from creatorscore.serving.compatibility import mismatch
     from creatorscore.serving.limits import MAX_BODY_VARIABLE, max_body_bytes
     from creatorscore.serving.model_source import SERVICE_MLFLOW_ENV, load_models
     from creatorscore.training import registry
 
     ApiKeys.from_environment()  # a missing or malformed key list fails here, in one line
     body_cap = max_body_bytes_ or max_body_bytes()  # and so does a malformed body cap
-    store = _absolute(store)
-    open_store(store).metadata()
+    given_store, store = store, _absolute(store)
+    meta = open_store(store).metadata()
     serving_dir = service_folder()
+    definitions = load(folder("features"))  # the definitions the service will load
+    shown = {"store_uri": redact_uri(given_store), "data": str(data) if data else None}
+    _refuse_mismatch(mismatch(meta, definitions, [], **shown))  # before the slow part
+    creators = CreatorsTable(data) if data else None  # a folder without a creators table stops here
     for name, value in SERVICE_MLFLOW_ENV.items():  # for this check and the service started below
         os.environ.setdefault(name, value)
     loaded = load_models(registry.tracking_uri(tracking_uri))  # no model, no start: say why here, in one line
+    _refuse_mismatch(mismatch(meta, definitions, loaded.models.values(), **shown))
     models = ", ".join(f"{m.record.name} v{m.record.version}" for m in loaded.models.values())
     if loaded.problem:
         err.print(
@@ -61,16 +76,30 @@ def serve(
             soft_wrap=True,
         )
     err.print(f"models: {models} from the {loaded.source}", highlight=False, soft_wrap=True)
+    if creators is not None:
+        err.print(
+            f"cold start: {len(creators.known):,} creators known from {creators.path}",
+            highlight=False,
+            soft_wrap=True,
+        )
     env = {
         **os.environ,
         STORE_VARIABLE: store,
         "CREATORSCORE_WORKERS": str(workers),
         MAX_BODY_VARIABLE: str(body_cap),
         "MLFLOW_TRACKING_URI": _absolute(registry.tracking_uri(tracking_uri)),
+        **({DATA_VARIABLE: str(data.resolve())} if data else {}),
     }
     where = f"http://{host}:{port} (OpenAPI: /docs.json, readiness: /readyz)"
     err.print(f"serving {redact_uri(store)} on {where}", highlight=False, soft_wrap=True)
     os.execve(sys.executable, bentoml_serve(host, port, serving_dir), env)
+
+
+def _refuse_mismatch(problem: str | None) -> None:
+    """A store, definitions and models that do not belong together stop the start here, in one
+    line, rather than in every worker BentoML would start and restart."""
+    if problem is not None:
+        raise UserError(problem)
 
 
 def service_folder() -> Path:

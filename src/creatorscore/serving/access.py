@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Protocol
 
 from creatorscore.errors import UserError
+from creatorscore.serving.paths import route
+from creatorscore.serving.problems import RETRY_AFTER, send_problem
 
 KEYS_VARIABLE = "CREATORSCORE_API_KEYS"
 KEYS_FILE_VARIABLE = "CREATORSCORE_API_KEYS_FILE"
 HASHED = "sha256:"
 MIN_KEY_LENGTH = 16
-RETRY_AFTER = 5  # seconds a client is told to wait on a 503: a start-up or a store being scored
 
 
 class Role(StrEnum):
@@ -34,10 +35,11 @@ class Role(StrEnum):
 
 # endpoints that need a key, and the roles allowed on each; everything else (health, metrics,
 # the OpenAPI document) is open
+# (the unversioned aliases reach this check as their /v1 paths: see `paths`)
 PROTECTED: dict[str, frozenset[Role]] = {
-    "/score": frozenset({Role.RECOMMENDATION, Role.GOVERNANCE}),
-    "/explain": frozenset({Role.GOVERNANCE}),
-    "/score_features": frozenset({Role.GOVERNANCE}),
+    route("score"): frozenset({Role.RECOMMENDATION, Role.GOVERNANCE}),
+    route("explain"): frozenset({Role.GOVERNANCE}),
+    route("score_features"): frozenset({Role.GOVERNANCE}),
 }
 
 
@@ -148,8 +150,10 @@ class AccessMiddleware:
         if not guarded and scope["path"] != "/readyz":
             return await self.app(scope, receive, send)
         service = self.service()
-        if service is None:
+        if service is None and not guarded:
             return await json_response(send, 503, {"ready": False, "error": "the service is starting"})
+        if service is None:
+            return await send_problem(send, 503, "the service is starting")
         header = dict(scope["headers"]).get(b"authorization")
         authorization = header.decode("latin-1") if header else None
         if not guarded:
@@ -157,20 +161,16 @@ class AccessMiddleware:
             return await json_response(send, status, body)
         refused = service.keys.refusal(scope["path"], authorization)
         if refused is not None:
-            status, message = refused
-            return await json_response(send, status, {"error": message})
+            return await send_problem(send, *refused)
         if not service.serving:
-            nothing = {"error": "no online store generation to score yet: see /readyz"}
-            return await json_response(send, 503, nothing)
+            return await send_problem(send, 503, "no online store generation to score yet: see /readyz")
         return await self.app(scope, receive, send)
 
 
 async def json_response(send, status: int, body: dict) -> None:
-    """The shape every refusal of the service's own middlewares takes: `{"error": ...}` and headers."""
+    """A /readyz answer: a readiness body, with Retry-After on a 503."""
     payload = json.dumps(body).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
-    if status == 401:
-        headers.append((b"www-authenticate", b"Bearer"))
     if status == 503:
         headers.append((b"retry-after", str(RETRY_AFTER).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 from creatorscore.errors import UserError
 from creatorscore.serving import log_policy
-from creatorscore.serving.access import json_response
+from creatorscore.serving.problems import send_problem
 
 MAX_BODY_VARIABLE = "CREATORSCORE_MAX_BODY_BYTES"
 DEFAULT_MAX_BODY_BYTES = 1_048_576
@@ -99,7 +99,7 @@ class BodyLimitMiddleware:
 
 
 async def _refuse(scope, send, status: int, message: str) -> None:
-    """The access middleware's error answer, with the connection closed after it."""
+    """A problem answer, with the connection closed after it."""
     log_policy.log_rejection(scope["path"], message)
 
     async def closing(reply):
@@ -107,4 +107,4 @@ async def _refuse(scope, send, status: int, message: str) -> None:
             reply = {**reply, "headers": [*reply["headers"], (b"connection", b"close")]}
         await send(reply)
 
-    await json_response(closing, status, {"error": message})
+    await send_problem(closing, status, message)

@@ -7,8 +7,9 @@ uses: market percentiles then rank each creator against its whole market (never 
 other ids of one request), and online scores equal batch scores by construction. A request
 is then a dictionary lookup; TreeSHAP runs only for the creators someone asks to explain.
 A new generation is scored in a background thread while the last one is served; one that
-cannot be served (features of other definitions than the models') is reported, not retried,
-and a store that cannot be read (locked, missing, corrupt) is reported and checked again.
+cannot be served (materialised with other definitions than the service's or the models') is
+reported with its fix, not retried, and a store that cannot be read (locked, missing, corrupt)
+is reported and checked again.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ from creatorscore.explain.explanation import Explanation
 from creatorscore.explain.tiers import share_at_most, sorted_by_market
 from creatorscore.features.definitions import Definitions
 from creatorscore.features.store import OnlineStore, StoreMetadata, StoreUnavailable
-from creatorscore.scoring.batch import check_definitions, risk_tier_values, score_creators
-from creatorscore.serving.schemas import CreatorScore, ExplainedCreator, UnknownCreator
+from creatorscore.scoring.batch import risk_tier_values, score_creators
+from creatorscore.serving.cold_start import CreatorsTable, Priors
+from creatorscore.serving.compatibility import mismatch
+from creatorscore.serving.schemas import ColdStartCreator, CreatorScore, ExplainedCreator, UnknownCreator
 from creatorscore.training.registry import RegisteredModel
 
 logger = logging.getLogger(__name__)
@@ -48,6 +51,14 @@ SCORE_FIELDS = (
 )
 
 
+class MismatchedStore(Exception):
+    """A store generation that does not belong with the service's definitions or models."""
+
+    def __init__(self, generation: str, problem: str):
+        super().__init__(problem)
+        self.generation = generation
+
+
 @dataclass(frozen=True)
 class ScoredStore:
     """One store generation scored by both champions."""
@@ -57,6 +68,7 @@ class ScoredStore:
     items: list[CreatorScore]  # per creator: the /score item, ready to serialise
     market_scores: dict[tuple[str, str], np.ndarray]  # (model, market) -> sorted scores
     peers: dict[str, PeerIndex]  # model name -> peer medians of this generation
+    priors: Priors  # the cold-start scores of creators not in this generation
     # the vectors scored, which explanations read (never a newer generation's): keys, and the
     # features as one matrix in the store's order with each model's columns in it
     keys: pd.DataFrame  # creator_id, as_of, market, category
@@ -81,8 +93,12 @@ class OnlineScorer:
         quality: RegisteredModel,
         definitions: Definitions,
         watch_every: float = WATCH_EVERY,
+        store_uri: str = "URI",
+        creators: CreatorsTable | None = None,
     ):
         self.store = store
+        self.store_uri = store_uri  # for the command that fixes a mismatched store
+        self.creators = creators  # the contract's creators table: who gets a cold-start score
         self.models = {abuse.record.name: abuse, quality.record.name: quality}
         self.definitions = definitions
         self.model_versions = {name: model.record.version for name, model in self.models.items()}
@@ -92,6 +108,9 @@ class OnlineScorer:
         try:
             self.scored = self._score_store()  # the first generation is scored before serving starts
         except StoreUnavailable as error:  # e.g. the store vanished before this worker started
+            self._report(str(error))
+        except MismatchedStore as error:  # `serve` refuses this; a worker started otherwise waits
+            self._failure = (error.generation, str(error))
             self._report(str(error))
         # a scored store is a few hundred thousand long-lived objects; frozen, the collector's
         # full passes stop walking them on every request that triggers one (tail latency)
@@ -117,6 +136,8 @@ class OnlineScorer:
     def _watch(self, every: float) -> None:
         while not self._stopped.wait(every):
             try:
+                if self.creators is not None:
+                    self.creators.refresh()
                 self._report(self._check())
             except Exception as error:  # noqa: BLE001 - a dead watcher would serve one generation forever
                 self._report(f"checking the online store failed: {error!r}")
@@ -135,6 +156,9 @@ class OnlineScorer:
             scored = self._score_store()
         except StoreUnavailable as error:  # replaced or locked again since the check: next time
             return str(error)
+        except MismatchedStore as error:  # its own words: they name the fix
+            self._failure = (error.generation, str(error))
+            return self._failure[1]
         except Exception as error:  # noqa: BLE001 - keep serving the last generation, and say why
             self._failure = (generation, f"store generation {generation} not served: {error}")
             return self._failure[1]
@@ -155,7 +179,9 @@ class OnlineScorer:
         # newer ones and the generation recorded the older, so the next check rescores again
         meta = self.store.metadata()
         frame = self.store.read_all()
-        check_definitions(list(self.models.values()), meta.definitions_version)
+        problem = mismatch(meta, self.definitions, self.models.values(), self.store_uri)
+        if problem is not None:
+            raise MismatchedStore(meta.generation, problem)
         scored = score_creators(frame, self.models["abuse_risk"], self.models["content_quality"])
         # validated once per generation: a response then serialises ready models, which costs
         # a fifth of validating 500 dictionaries per request
@@ -177,6 +203,7 @@ class OnlineScorer:
             items=items,
             market_scores=market_scores,
             peers=peers,
+            priors=Priors.of(scored.assign(category=frame["category"])),
             keys=frame[list(KEYS)],
             matrix=frame[meta.features].to_numpy(dtype=np.float64),
             columns={
@@ -185,18 +212,46 @@ class OnlineScorer:
             },
         )
 
-    def score(self, creator_ids: Sequence[str]) -> list[CreatorScore | UnknownCreator]:
-        """One item per id in order: its scores, or `unknown creator`."""
-        scored = self.current()
+    def score(
+        self, creator_ids: Sequence[str], scored: ScoredStore | None = None
+    ) -> list[CreatorScore | ColdStartCreator | UnknownCreator]:
+        """One item per id in order: its scores, a cold start, or `unknown creator`; from
+        `scored`, else the latest generation."""
+        scored = scored or self.current()
         row, items = scored.row, scored.items
         return [
-            items[row[creator]] if creator in row else UnknownCreator(creator_id=creator)
+            items[row[creator]] if creator in row else self._not_stored(creator, scored)
             for creator in creator_ids
         ]
 
-    def explain(self, creator_ids: Sequence[str], k: int = 4) -> list[ExplainedCreator | UnknownCreator]:
+    def _not_stored(self, creator: str, scored: ScoredStore) -> ColdStartCreator | UnknownCreator:
+        """A creator without a vector: the prior of their peers if the creators table knows them."""
+        known = self.creators.known.get(creator) if self.creators is not None else None
+        if known is None:
+            return UnknownCreator(creator_id=creator)
+        market, category = known
+        prior = scored.priors.for_creator(market, category)
+        scores = {"abuse_risk": prior.abuse_risk, "content_quality": prior.content_quality}
+        placed = {
+            f"{name}_market_pct": _placed_in_market(scored.market_scores, name, [market], [value])[0]
+            for name, value in scores.items()
+        }
+        return ColdStartCreator(
+            creator_id=creator,
+            market=market,
+            category=category,
+            as_of=scored.meta.as_of.to_pydatetime(),
+            **scores,
+            **placed,
+            risk_tier=risk_tier_values(np.array([prior.abuse_risk]))[0],
+            prior=prior.basis,
+        )
+
+    def explain(
+        self, creator_ids: Sequence[str], k: int = 4, scored: ScoredStore | None = None
+    ) -> list[ExplainedCreator | ColdStartCreator | UnknownCreator]:
         """Scores plus both models' reason codes and mitigating factors, one item per id."""
-        scored = self.current()
+        scored = scored or self.current()
         known = list(dict.fromkeys(c for c in creator_ids if c in scored.row))
         rows = [scored.row[c] for c in known]
         explained = self._explanations(scored.keys.iloc[rows], scored, k, scored.matrix[rows])
@@ -204,17 +259,19 @@ class OnlineScorer:
         return [
             ExplainedCreator(**dict(scored.items[scored.row[creator]]), explanations=by_creator[creator])
             if creator in by_creator
-            else UnknownCreator(creator_id=creator)
+            else self._not_stored(creator, scored)
             for creator in creator_ids
         ]
 
-    def score_rows(self, rows: pd.DataFrame, explain: bool = False, k: int = 4) -> list[dict]:
+    def score_rows(
+        self, rows: pd.DataFrame, explain: bool = False, k: int = 4, scored: ScoredStore | None = None
+    ) -> list[dict]:
         """Scores of explicit feature rows (market, category and every feature), for what-if analysis.
 
         Percentiles place each row within its market as the store holds it now: the share of
         the market's creators scoring at most the row's score.
         """
-        scored = self.current()
+        scored = scored or self.current()
         frame = rows.assign(creator_id=[f"row {i + 1}" for i in range(len(rows))], as_of=scored.meta.as_of)
         out = pd.DataFrame({"market": frame["market"].astype(str)})
         for name, model in self.models.items():

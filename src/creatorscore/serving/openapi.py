@@ -1,47 +1,62 @@
 """The OpenAPI document as the service really behaves: BentoML's, completed where it falls short.
 
-BentoML documents request bodies as optional, a 400 body whose `detail` is a string (it is
-pydantic's list of problems), no API keys, and a /readyz without a body. Consumers generate
-clients from this document and schemathesis holds the service to it, so `complete` states
-what is true: bodies are required, keys are Bearer tokens refused with 401 or 403, bodies over
-the size cap get 413 and bodies that are not JSON 415, and what 400 and /readyz return. It is
-applied to the document BentoML serves at /docs.json.
+BentoML's document carries BentoML's own `info` (its description and contact, version "None"),
+documents request bodies as optional, a 400 body whose `detail` is a string, no API keys, and a
+/readyz without a body. Consumers generate clients from this document and schemathesis holds
+the service to it, so `complete` states what is true: the project's title, description and
+package version; the versioned paths, with the unversioned aliases marked deprecated; bodies
+required; keys as Bearer tokens; and every refusal (400, 401, 403, 413, 415, 503) as the one
+problem-details shape. It is applied to the document BentoML serves at /docs.json.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+from importlib.metadata import PackageNotFoundError, version
 
 from creatorscore.serving.access import PROTECTED
 from creatorscore.serving.limits import MAX_BODY_VARIABLE
+from creatorscore.serving.paths import ALIASES
+from creatorscore.serving.problems import KINDS, PROBLEM_JSON, TYPE_PREFIX
 
 DOCUMENT_PATH = "/docs.json"
-_ERROR = {
+DESCRIPTION = (
+    "Scores of live-shopping creators: the calibrated probability of a confirmed abuse case "
+    "(`abuse_risk`) and the expected human review score (`content_quality`), each with its "
+    "percentile within the creator's market and the risk tier, from the champion models and the "
+    "online feature store. `/v1/score` is for recommendation systems; `/v1/explain` and "
+    "`/v1/score_features` are for governance tools. Authenticate with `Authorization: Bearer KEY`. "
+    "Every refusal is an RFC 9457 problem (`application/problem+json`). Score responses carry "
+    "an `ETag` (store generation and model versions) and `Last-Modified` (the store's as-of time)."
+)
+_PROBLEM = {
     "type": "object",
-    "required": ["error"],
-    "properties": {"error": {"type": "string", "description": "What is wrong, naming the field."}},
-}
-_REJECTED = {
-    "description": "Bad Request: the body is not valid JSON or breaks the request schema.",
-    "anyOf": [
-        {
-            "type": "object",
-            "required": ["error"],
-            "properties": {
-                "error": {"type": "string"},
-                "detail": {
-                    "type": "array",
-                    "description": "One entry per problem; `loc` is the path to the field.",
-                    "items": {
-                        "type": "object",
-                        "properties": {"loc": {"type": "array"}, "msg": {"type": "string"}},
-                    },
+    "description": "RFC 9457 problem details: the body of every refusal.",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {
+            "type": "string",
+            "enum": sorted({TYPE_PREFIX + slug for slug, _ in KINDS.values()}),
+            "description": "The kind of problem; docs/serving.md lists each.",
+        },
+        "title": {"type": "string", "description": "The same for every problem of this type."},
+        "status": {"type": "integer", "description": "The HTTP status code."},
+        "detail": {"type": "string", "description": "This occurrence, naming the field or limit."},
+        "errors": {
+            "type": "array",
+            "description": "For a body that breaks the request schema: one entry per field at fault.",
+            "items": {
+                "type": "object",
+                "required": ["field", "message", "code"],
+                "properties": {
+                    "field": {"type": "string", "description": "Path to the field, e.g. rows.0.market."},
+                    "message": {"type": "string"},
+                    "code": {"type": "string", "description": "pydantic's error type, e.g. missing."},
                 },
             },
         },
-        {"type": "array", "items": _ERROR},  # BentoML's other 4xx bodies
-    ],
+    },
 }
 _READINESS = {
     "type": "object",
@@ -71,13 +86,29 @@ _READINESS = {
 }
 
 
+def package_version() -> str:
+    try:
+        return version("creatorscore")
+    except PackageNotFoundError:  # run from a folder that was never installed
+        return "0+unknown"
+
+
 def complete(document: dict) -> dict:
-    done = copy.deepcopy(document)
+    done = _named_for_clients(document)
+    done["info"] = {"title": "creatorscore", "description": DESCRIPTION, "version": package_version()}
     components = done.setdefault("components", {})
     components.setdefault("securitySchemes", {})["bearer"] = {"type": "http", "scheme": "bearer"}
-    components.setdefault("schemas", {})["InvalidArgument"] = _REJECTED
-    components["schemas"]["Error"] = _ERROR
-    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    schemas = components.setdefault("schemas", {})
+    for internal in ("InvalidArgument", "BadRequest", "NotFound", "InternalServerError"):
+        schemas.pop(internal, None)  # BentoML's error bodies, which the service never sends
+    schemas["Problem"] = _PROBLEM
+
+    def refusal(description: str) -> dict:
+        return {
+            "description": description,
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+
     for path, roles in PROTECTED.items():
         operation = done["paths"].get(path, {}).get("post")
         if operation is None:
@@ -85,23 +116,49 @@ def complete(document: dict) -> dict:
         operation["requestBody"]["required"] = True
         operation["security"] = [{"bearer": []}]
         operation["description"] = f"{operation.get('description', '')} Roles: {', '.join(sorted(roles))}."
-        operation["responses"]["401"] = {"description": "Missing or unknown API key.", **error}
-        operation["responses"]["403"] = {"description": "The key's role may not call this endpoint.", **error}
-        operation["responses"]["413"] = {
-            "description": f"The body is over the size cap ({MAX_BODY_VARIABLE}, 1 MB by default).",
-            **error,
-        }
-        operation["responses"]["415"] = {"description": "The body is not application/json.", **error}
-        operation["responses"]["503"] = {
-            "description": "No store generation held yet (see /readyz); retry after the Retry-After seconds.",
-            **error,
-        }
+        responses = {code: answer for code, answer in operation["responses"].items() if code.startswith("2")}
+        responses["400"] = refusal(
+            "The body is not valid JSON or breaks the request schema: `errors` names each field."
+        )
+        responses["401"] = refusal("Missing or unknown API key.")
+        responses["403"] = refusal("The key's role may not call this endpoint.")
+        responses["413"] = refusal(f"The body is over the size cap ({MAX_BODY_VARIABLE}, 1 MB by default).")
+        responses["415"] = refusal("The body is not application/json.")
+        responses["503"] = refusal(
+            "No store generation held yet (see /readyz); retry after the Retry-After seconds."
+        )
+        operation["responses"] = responses
+    for alias, versioned in ALIASES.items():
+        if versioned in done["paths"]:
+            operation = copy.deepcopy(done["paths"][versioned]["post"])
+            operation["deprecated"] = True
+            operation["operationId"] = f"{operation.get('operationId', alias.strip('/'))}_unversioned"
+            operation["description"] = (
+                f"Deprecated alias of {versioned}, answered identically. {operation['description']}"
+            )
+            done["paths"][alias] = {"post": operation}
     if "/readyz" in done["paths"]:
         body = {"content": {"application/json": {"schema": _READINESS}}}
         done["paths"]["/readyz"]["get"]["responses"] = {
             "200": {"description": "Serving; says from which models and store.", **body},
             "503": {"description": "Starting, or no store generation held yet; see Retry-After.", **body},
         }
+    return done
+
+
+_INTERNAL_SUFFIX = "IODescriptor"  # BentoML's name for the model of a request or response
+
+
+def _named_for_clients(document: dict) -> dict:
+    """A copy with BentoML's schema names (`ScoreRequestIODescriptor`) cut to the model's own
+    (`ScoreRequest`): clients generated from the document name their types after these."""
+    text = json.dumps(document)
+    for name in document.get("components", {}).get("schemas", {}):
+        if name.endswith(_INTERNAL_SUFFIX):
+            text = text.replace(f'"{name}"', f'"{name.removesuffix(_INTERNAL_SUFFIX)}"')
+            text = text.replace(f"/schemas/{name}", f"/schemas/{name.removesuffix(_INTERNAL_SUFFIX)}")
+    done = json.loads(text)
+    done.get("components", {}).get("schemas", {}).pop("TaskStatusResponse", None)  # tasks: none here
     return done
 
 

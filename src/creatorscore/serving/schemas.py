@@ -88,6 +88,23 @@ class CreatorScore(BaseModel):
     content_quality_market_pct: float = Field(description="Percentile (0-1, 1 = best) within the market.")
 
 
+class ColdStartCreator(BaseModel):
+    """A creator in the contract's creators table but not yet in the online store: the prior of
+    their market and category (docs/serving.md, "Cold start"), never their own features."""
+
+    creator_id: str
+    market: str
+    category: str
+    as_of: datetime = Field(description="As-of time of the store generation the prior comes from.")
+    abuse_risk: float = Field(description="The median abuse risk of the creators the prior is taken from.")
+    abuse_risk_market_pct: float | None = Field(description="None when the market is not in the store.")
+    risk_tier: Tier
+    content_quality: float = Field(description="The median content quality of the same creators.")
+    content_quality_market_pct: float | None
+    cold_start: Literal[True] = True
+    prior: str = Field(description="Whose median the scores are, e.g. 'median of 42 ID beauty creators'.")
+
+
 class UnknownCreator(BaseModel):
     creator_id: str
     error: Literal["unknown creator"] = UNKNOWN_CREATOR
@@ -95,7 +112,9 @@ class UnknownCreator(BaseModel):
 
 class ScoreResponse(BaseModel):
     model_versions: ModelVersions
-    items: list[CreatorScore | UnknownCreator] = Field(description="One item per id, in request order.")
+    items: list[CreatorScore | ColdStartCreator | UnknownCreator] = Field(
+        description="One item per id, in request order."
+    )
 
 
 class ExplainedCreator(CreatorScore):
@@ -104,7 +123,9 @@ class ExplainedCreator(CreatorScore):
 
 class ExplainResponse(BaseModel):
     model_versions: ModelVersions
-    items: list[ExplainedCreator | UnknownCreator]
+    items: list[ExplainedCreator | ColdStartCreator | UnknownCreator] = Field(
+        description="One item per id, in request order; a cold start has no features to explain."
+    )
 
 
 class RowScore(BaseModel):

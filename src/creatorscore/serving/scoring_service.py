@@ -9,15 +9,18 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
+import numpy as np
 import pandas as pd
 
 from creatorscore.features.definitions import Definitions
 from creatorscore.features.store import open_store
 from creatorscore.redact import redact_uri
+from creatorscore.serving import freshness
 from creatorscore.serving.access import ApiKeys
+from creatorscore.serving.cold_start import DATA_VARIABLE, CreatorsTable
 from creatorscore.serving.model_source import LoadedModels, load_models
 from creatorscore.serving.online import OnlineScorer
 from creatorscore.serving.store_uri import DEFAULT_STORE, STORE_VARIABLE
@@ -40,9 +43,16 @@ class ScoringService:
         keys = ApiKeys.from_environment(environ)
         store_uri = environ.get(STORE_VARIABLE) or DEFAULT_STORE
         store = open_store(store_uri)
+        data = environ.get(DATA_VARIABLE)
+        creators = CreatorsTable(Path(data)) if data else None
         loaded = load_models(environ.get("MLFLOW_TRACKING_URI"))
         scorer = OnlineScorer(
-            store, loaded.models["abuse_risk"], loaded.models["content_quality"], definitions
+            store,
+            loaded.models["abuse_risk"],
+            loaded.models["content_quality"],
+            definitions,
+            store_uri=redact_uri(store_uri),
+            creators=creators,
         )
         return cls(keys, loaded, scorer, store_uri)
 
@@ -55,22 +65,41 @@ class ScoringService:
     def model_versions(self) -> dict[str, str]:
         return self.scorer.model_versions
 
-    def score(self, creator_ids: Sequence[str]) -> dict:
-        return {"model_versions": self.model_versions, "items": self.scorer.score(creator_ids)}
+    def score(self, creator_ids: Sequence[str]) -> tuple[dict, dict[str, str]]:
+        """The /score body and its freshness headers, both of one store generation."""
+        scored = self.scorer.current()
+        body = {"model_versions": self.model_versions, "items": self.scorer.score(creator_ids, scored)}
+        return body, freshness.headers(scored.meta, self.model_versions)
 
-    def explain(self, creator_ids: Sequence[str], k: int) -> dict:
-        return {"model_versions": self.model_versions, "items": self.scorer.explain(creator_ids, k)}
+    def explain(self, creator_ids: Sequence[str], k: int) -> tuple[dict, dict[str, str]]:
+        scored = self.scorer.current()
+        body = {"model_versions": self.model_versions, "items": self.scorer.explain(creator_ids, k, scored)}
+        return body, freshness.headers(scored.meta, self.model_versions)
 
-    def score_features(self, rows: Sequence[dict], explain: bool, k: int = 4) -> dict:
-        frame = pd.DataFrame(
-            [{"market": r["market"], "category": r["category"], **r["features"]} for r in rows]
+    def score_features(self, rows: Sequence[dict], explain: bool, k: int = 4) -> tuple[dict, dict[str, str]]:
+        # one frame from one float matrix: a frame of dicts holds a column of nulls as objects,
+        # and converting those column by column fragmented it (a PerformanceWarning a call)
+        features = self.scorer.definitions.names
+        values = np.array(
+            [[np.nan if (v := r["features"][f]) is None else v for f in features] for r in rows],
+            dtype=np.float64,
+        ).reshape(len(rows), len(features))
+        frame = pd.concat(
+            [
+                pd.DataFrame(
+                    {"market": [r["market"] for r in rows], "category": [r["category"] for r in rows]}
+                ),
+                pd.DataFrame(values, columns=features),
+            ],
+            axis=1,
         )
-        frame = frame.fillna(float("nan")).infer_objects()  # JSON null: a missing value, as NaN in the store
-        return {
+        scored = self.scorer.current()
+        body = {
             "model_versions": self.model_versions,
-            "as_of": self.scorer.current().meta.as_of.to_pydatetime(),
-            "items": self.scorer.score_rows(frame, explain, k),
+            "as_of": scored.meta.as_of.to_pydatetime(),
+            "items": self.scorer.score_rows(frame, explain, k, scored),
         }
+        return body, freshness.headers(scored.meta, self.model_versions)
 
     def readiness(self, full: bool = True) -> tuple[int, dict]:
         """GET /readyz: ready to serve, and from what; degraded when serving kept copies or a

@@ -5,4 +5,5 @@ without loading the service (and pandas, LightGBM and MLflow behind it).
 """
 
 STORE_VARIABLE = "CREATORSCORE_STORE"
-DEFAULT_STORE = "sqlite:///feature_store.sqlite"  # where `features materialize` writes by default
+# the one default of `features materialize`, `serve` and the service, and where `make demo` writes
+DEFAULT_STORE = "sqlite:///data/demo-features/online_store.sqlite"
