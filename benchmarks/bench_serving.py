@@ -157,23 +157,23 @@ def main() -> None:
     ):
         bare, service = Client(bare_port), Client(port)
         singles = [json.dumps({"creator_ids": [c]}).encode() for c in random.choices(ids, k=args.calls)]
-        timed_calls(bare, "/score", singles[:200]), timed_calls(service, "/score", singles[:200])  # warm-up
+        timed_calls(bare, "/score", singles[:200]), timed_calls(service, "/v1/score", singles[:200])  # warm-up
         floor, ours = [], []
         for start in range(0, args.calls, 250):  # interleaved rounds
             floor += timed_calls(bare, "/score", singles[start : start + 250])
-            ours += timed_calls(service, "/score", singles[start : start + 250])
+            ours += timed_calls(service, "/v1/score", singles[start : start + 250])
         print(f"nproc {os.cpu_count()}, {len(ids):,} creators in the store")
         print(f"bare endpoint, 1 id:    {summary(floor)}")
         print(f"/score, 1 id:           {summary(ours)}")
         print(f"  p99 ratio to bare: {np.percentile(ours, 99) / np.percentile(floor, 99):.2f}x "
               f"(p50 ratio {np.percentile(ours, 50) / np.percentile(floor, 50):.2f}x)")  # fmt: skip
         batches = [json.dumps({"creator_ids": random.sample(ids, 500)}).encode() for _ in range(300)]
-        ms = timed_calls(service, "/score", batches)
+        ms = timed_calls(service, "/v1/score", batches)
         rate = 500 / (statistics.median(ms) / 1000)
         print(f"/score, 500 ids:        {summary(ms)}; {rate:,.0f} creator scores/s")
         explains = [json.dumps({"creator_ids": [c]}).encode() for c in random.choices(ids, k=1000)]
-        timed_calls(service, "/explain", explains[:50])
-        print(f"/explain, 1 id:         {summary(timed_calls(service, '/explain', explains))}")
+        timed_calls(service, "/v1/explain", explains[:50])
+        print(f"/explain, 1 id:         {summary(timed_calls(service, '/v1/explain', explains))}")
         sample = scratch / "ids.json"
         sample.write_text(json.dumps(random.sample(ids, 5000)))
         locust_env = {

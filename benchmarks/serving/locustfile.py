@@ -25,12 +25,12 @@ class Consumer(FastHttpUser):
     @task(6)
     def rank_candidates(self):
         body = {"creator_ids": random.sample(IDS, random.randint(50, 500))}
-        self.client.post("/score", data=json.dumps(body), headers=HEADERS, name="/score (50-500 ids)")
+        self.client.post("/v1/score", data=json.dumps(body), headers=HEADERS, name="/v1/score (50-500 ids)")
 
     @task(3)
     def score_one(self):
-        self.client.post("/score", data=json.dumps({"creator_ids": [random.choice(IDS)]}), headers=HEADERS)
+        self.client.post("/v1/score", data=json.dumps({"creator_ids": [random.choice(IDS)]}), headers=HEADERS)
 
     @task(1)
     def explain_one(self):
-        self.client.post("/explain", data=json.dumps({"creator_ids": [random.choice(IDS)]}), headers=HEADERS)
+        self.client.post("/v1/explain", data=json.dumps({"creator_ids": [random.choice(IDS)]}), headers=HEADERS)
