@@ -157,7 +157,8 @@ def main() -> None:
     ):
         bare, service = Client(bare_port), Client(port)
         singles = [json.dumps({"creator_ids": [c]}).encode() for c in random.choices(ids, k=args.calls)]
-        timed_calls(bare, "/score", singles[:200]), timed_calls(service, "/v1/score", singles[:200])  # warm-up
+        timed_calls(bare, "/score", singles[:200])  # warm-up
+        timed_calls(service, "/v1/score", singles[:200])
         floor, ours = [], []
         for start in range(0, args.calls, 250):  # interleaved rounds
             floor += timed_calls(bare, "/score", singles[start : start + 250])

@@ -33,4 +33,5 @@ class Consumer(FastHttpUser):
 
     @task(1)
     def explain_one(self):
-        self.client.post("/v1/explain", data=json.dumps({"creator_ids": [random.choice(IDS)]}), headers=HEADERS)
+        body = json.dumps({"creator_ids": [random.choice(IDS)]})
+        self.client.post("/v1/explain", data=body, headers=HEADERS)
