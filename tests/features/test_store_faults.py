@@ -15,6 +15,7 @@ import pytest
 
 from creatorscore.features import compute_features, snapshots
 from creatorscore.features.store import open_store
+from tests.cli.test_main import error_lines
 from tests.features.locking import held_exclusively
 from tests.filesystems import full_disk
 
@@ -103,7 +104,7 @@ def test_a_full_disk_is_one_line_and_leaves_the_previous_store(
         process = materialize(training_market_dir, store, preexec_fn=disk.preexec)
         _, stderr = process.communicate(timeout=120)
         assert process.returncode == 2, stderr
-        assert len(stderr.strip().splitlines()) == 1 and "Traceback" not in stderr
+        assert len(error_lines(stderr)) == 1 and "Traceback" not in stderr
         assert str(store) in stderr
         assert _assert_whole_generation(store, generations, definitions) == old
         assert [p.name for p in disk.path.iterdir()] == ["store.sqlite"]

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 
+from creatorscore.cli.console import err
+from creatorscore.cli.progress import step
 from creatorscore.errors import UserError
 from creatorscore.locations import VARIABLES
 
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
 
     from creatorscore.contract.schema import TimeBounds
     from creatorscore.features import Definitions
-
-err = Console(stderr=True)
 
 MOMENT_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]
 
@@ -140,7 +139,6 @@ def refuse_output_in_inputs(
 
 def load_for_features(data: Path, definitions: Path | None) -> tuple[dict[str, pd.DataFrame], Definitions]:
     """Validated tables and checked definitions, with a one-line account of quarantined rows."""
-    from creatorscore.cli.progress import step  # it prints on `err`, defined here
     from creatorscore.contract.read import load_marketplace
     from creatorscore.features import DEFAULT_DIR, load
 
