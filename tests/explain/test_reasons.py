@@ -10,6 +10,7 @@ from creatorscore.explain import SCORE_KINDS, explain_creators, tree_contributio
 from creatorscore.explain.explanation import NOT_A_GROUND
 from creatorscore.explain.peers import PeerIndex
 from creatorscore.explain.reasons import (
+    MIN_PUSH,
     FactGroups,
     ReasonTemplate,
     fact_group,
@@ -93,6 +94,19 @@ def test_a_refund_rate_far_above_peers_is_a_reason_though_its_family_nets_out(de
     told = [names[j] for j in up.feature[0] if j >= 0]
     assert told == ["refund_rate_28d", "gmv_usd_28d"]
     assert [names[j] for j in down.feature[0] if j >= 0] == ["cancel_rate_28d"]
+
+
+def test_a_push_too_small_to_weigh_is_neither_a_reason_nor_a_mitigating_factor(definitions):
+    names = tuple(definitions.names)
+    groups = FactGroups.build(definitions, names)
+    values = np.zeros((1, len(names)))
+    values[0, names.index("refund_rate_28d")] = 0.3
+    values[0, names.index("gmv_usd_28d")] = MIN_PUSH / 2
+    values[0, names.index("cancel_rate_28d")] = -MIN_PUSH / 2
+    values[0, names.index("tenure_days")] = -MIN_PUSH
+    up, down = rank_facts(values, groups.index, +1, 4)
+    assert [names[j] for j in up.feature[0] if j >= 0] == ["refund_rate_28d"]
+    assert [names[j] for j in down.feature[0] if j >= 0] == ["tenure_days"]
 
 
 def test_a_value_on_the_risky_side_of_its_peers_is_never_mitigating(definitions):

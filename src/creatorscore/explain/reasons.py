@@ -119,6 +119,11 @@ def fact_group(feature: Feature, definitions: Definitions) -> str:
     return feature.label
 
 
+# a fact pushing the margin (log-odds, or review points) by less than this changes nothing a
+# reviewer could weigh: told, it would read "+0.0 pts" and crowd out the facts that matter
+MIN_PUSH = 0.01
+
+
 def rank_facts(
     values: np.ndarray, index: np.ndarray, adverse_sign: int, k: int, unfavourable: np.ndarray | None = None
 ) -> tuple[RankedFacts, RankedFacts]:
@@ -152,10 +157,10 @@ def rank_facts(
         feature = np.where(qualifies(chosen), feature, -1)
         return RankedFacts(feature, chosen * adverse_sign)
 
-    up = side(np.argsort(-group_sum, axis=1, kind="stable")[:, :k], strongest_up, lambda s: s > 0)
+    up = side(np.argsort(-group_sum, axis=1, kind="stable")[:, :k], strongest_up, lambda s: s >= MIN_PUSH)
     # a group is mitigating only if its net push is favourable and it has a favourable value to tell
     down_key = np.where(told_down < 0, group_sum, np.inf)
-    down = side(np.argsort(down_key, axis=1, kind="stable")[:, :k], strongest_down, lambda s: s < 0)
+    down = side(np.argsort(down_key, axis=1, kind="stable")[:, :k], strongest_down, lambda s: s <= -MIN_PUSH)
     return up, down
 
 
