@@ -96,7 +96,9 @@ def test_a_refund_rate_far_above_peers_is_a_reason_though_its_family_nets_out(de
     assert [names[j] for j in down.feature[0] if j >= 0] == ["cancel_rate_28d"]
 
 
-def test_a_push_too_small_to_weigh_is_neither_a_reason_nor_a_mitigating_factor(definitions):
+def test_a_favourable_push_too_small_to_weigh_is_no_mitigating_factor_but_any_adverse_one_is_a_reason(
+    definitions,
+):
     names = tuple(definitions.names)
     groups = FactGroups.build(definitions, names)
     values = np.zeros((1, len(names)))
@@ -105,7 +107,7 @@ def test_a_push_too_small_to_weigh_is_neither_a_reason_nor_a_mitigating_factor(d
     values[0, names.index("cancel_rate_28d")] = -MIN_PUSH / 2
     values[0, names.index("tenure_days")] = -MIN_PUSH
     up, down = rank_facts(values, groups.index, +1, 4)
-    assert [names[j] for j in up.feature[0] if j >= 0] == ["refund_rate_28d"]
+    assert [names[j] for j in up.feature[0] if j >= 0] == ["refund_rate_28d", "gmv_usd_28d"]
     assert [names[j] for j in down.feature[0] if j >= 0] == ["tenure_days"]
 
 

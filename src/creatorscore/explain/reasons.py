@@ -119,8 +119,9 @@ def fact_group(feature: Feature, definitions: Definitions) -> str:
     return feature.label
 
 
-# a fact pushing the margin (log-odds, or review points) by less than this changes nothing a
-# reviewer could weigh: told, it would read "+0.0 pts" and crowd out the facts that matter
+# a mitigating fact pushing the margin (log-odds, or review points) by less than this weighs
+# nothing a reviewer could use: told, it would read "+0.0 pts" and crowd out those that matter.
+# Reasons have no floor: whatever raised the score is a ground the statement must state.
 MIN_PUSH = 0.01
 
 
@@ -157,7 +158,7 @@ def rank_facts(
         feature = np.where(qualifies(chosen), feature, -1)
         return RankedFacts(feature, chosen * adverse_sign)
 
-    up = side(np.argsort(-group_sum, axis=1, kind="stable")[:, :k], strongest_up, lambda s: s >= MIN_PUSH)
+    up = side(np.argsort(-group_sum, axis=1, kind="stable")[:, :k], strongest_up, lambda s: s > 0)
     # a group is mitigating only if its net push is favourable and it has a favourable value to tell
     down_key = np.where(told_down < 0, group_sum, np.inf)
     down = side(np.argsort(down_key, axis=1, kind="stable")[:, :k], strongest_down, lambda s: s <= -MIN_PUSH)
