@@ -35,11 +35,12 @@ def read_tables(data_dir: Path | str) -> dict[str, pd.DataFrame]:
     for table in TABLES:
         path = table_path(data_dir, table.name)
         if path is not None:
-            raw[table.name] = _read(path)
+            raw[table.name] = read_table(path)
     return raw
 
 
-def _read(path: Path) -> pd.DataFrame:
+def read_table(path: Path) -> pd.DataFrame:
+    """One contract table's file as every reader takes it: the loader and the service's cold start."""
     try:
         if path.suffix == ".csv":
             # everything as text, only empty cells as null: the validator decides what parses

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from creatorscore.contract.read import _read, table_path  # the loader's reader: CSV as every command reads it
+from creatorscore.contract.read import read_table, table_path  # CSV read as every command reads it
 from creatorscore.contract.schema import TABLES
 from creatorscore.contract.validate import validate
 from creatorscore.errors import ContractError, UserError
@@ -114,4 +114,4 @@ def accepted_creators(path: Path) -> pd.DataFrame:
         for table in TABLES
         if table.required
     }
-    return validate({**empty, "creators": _read(path)}).tables["creators"]
+    return validate({**empty, "creators": read_table(path)}).tables["creators"]
