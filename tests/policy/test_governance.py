@@ -57,6 +57,11 @@ def test_one_markets_override_changes_that_market_alone(tmp_path):
             "policies/markets/TH.yaml: queue.capacity_per_dya:",
         ),
         ("base.yaml", "\nsurprise: 1\n", "policies/base.yaml: surprise:"),
+        (
+            "markets/TH.yaml",
+            "\nescalations: [{policy: brushing, count: 2, days: 9, action: watch}]\n",
+            "policies/markets/TH.yaml: escalations.0.policy: policy 'brushing' is not one of",
+        ),
     ],
 )
 def test_a_bad_rule_names_the_file_it_came_from(tmp_path, file, text, message):

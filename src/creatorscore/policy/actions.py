@@ -15,7 +15,7 @@ from enum import StrEnum
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from creatorscore.contract.schema import POLICIES
 
@@ -58,9 +58,12 @@ class Escalation(_Strict):
     days: int = Field(gt=0)
     action: Action
 
-    def model_post_init(self, _) -> None:
-        if self.policy is not None and self.policy not in POLICIES:
-            raise ValueError(f"policy {self.policy!r} is not one of {', '.join(POLICIES)}")
+    @field_validator("policy")
+    @classmethod
+    def _known_policy(cls, policy: str | None) -> str | None:
+        if policy is not None and policy not in POLICIES:
+            raise ValueError(f"policy {policy!r} is not one of {', '.join(POLICIES)}")
+        return policy
 
     def describe(self) -> str:
         which = f"{self.policy} violations" if self.policy else "violations of any policy"
