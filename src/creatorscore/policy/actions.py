@@ -100,13 +100,19 @@ class ColdStart(_Strict):
     tenure_days: int = Field(30, ge=0, description="Creators onboarded fewer days ago than this.")
 
 
+def standing_at(violations: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+    """Violations known at `as_of` and still standing: decided before it, not overturned before it
+    (an appeal won later was not known yet)."""
+    return (violations["decided_at"] < as_of) & ~(violations["overturned_at"] < as_of)
+
+
 def escalations(
     creator_ids: pd.Series, violations: pd.DataFrame, as_of: pd.Timestamp, rules: list[Escalation]
 ) -> pd.DataFrame:
     """The most severe escalation each creator's record triggers at `as_of`: action and ground
     (None where no rule is met). Reads violations decided before `as_of` and not overturned by then."""
     out = pd.DataFrame({"action": Action.NONE.value, "ground": None}, index=pd.Index(creator_ids))
-    standing = violations[(violations["decided_at"] < as_of) & ~(violations["overturned_at"] < as_of)]
+    standing = violations[standing_at(violations, as_of)]
     for rule in sorted(rules, key=lambda r: r.action.severity):  # more severe rules overwrite
         recent = standing[standing["decided_at"] >= as_of - pd.Timedelta(days=rule.days)]
         if rule.policy:

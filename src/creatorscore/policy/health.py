@@ -16,7 +16,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from creatorscore.contract.schema import SEVERITIES
-from creatorscore.policy.actions import Action
+from creatorscore.policy.actions import Action, standing_at
 
 SCALE = 1000
 DAY = pd.Timedelta(days=1)
@@ -60,7 +60,7 @@ class HealthRule(BaseModel):
 def deductions(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, rule: HealthRule) -> pd.DataFrame:
     """Every deduction known before `as_of`: creator_id, at, points (oldest first)."""
     violations = tables["violations"]
-    standing = (violations["decided_at"] < as_of) & ~(violations["overturned_at"] < as_of)
+    standing = standing_at(violations, as_of)
     from_violations = pd.DataFrame({
         "creator_id": violations.loc[standing, "creator_id"],
         "at": violations.loc[standing, "decided_at"],

@@ -207,7 +207,16 @@ def creator_case_file(
     sor = statement.statement
     labels = {f.name: f.window_label for f in definitions.features}
     percents = {f.name for f in definitions.features if ReasonTemplate.build(f, "").unit[1].endswith("%")}
-    calibrate = abuse.record.calibrator.apply
+
+    def waterfall(model, explanation, axis: str) -> str:
+        """One model's contributions from its base to the creator's score, on the served scale."""
+        name = model.record.name
+        calibrate = model.record.calibrator.apply if model.record.task == "binary" else None
+        return charts.data_uri(charts.waterfall(
+            [labels[n] for n in contributions[name].feature_names], contributions[name].values[0],
+            explanation.base_value, SCORE_KINDS[name].adverse_sign, axis, calibrate,
+        ))  # fmt: skip
+
     return Page(
         title=f"Case file: creator {creator_id}",
         subtitle=(
@@ -259,29 +268,12 @@ def creator_case_file(
                 charts=[
                     Chart(
                         "Abuse risk waterfall, in calibrated probability",
-                        charts.data_uri(
-                            charts.waterfall(
-                                [labels[n] for n in contributions[abuse.record.name].feature_names],
-                                contributions[abuse.record.name].values[0],
-                                abuse_expl.base_value,
-                                SCORE_KINDS[abuse.record.name].adverse_sign,
-                                "calibrated probability of a confirmed abuse case",
-                                calibrate,
-                            )
-                        ),
+                        waterfall(abuse, abuse_expl, "calibrated probability of a confirmed abuse case"),
                         "red pushes towards abuse, blue away from it",
                     ),
                     Chart(
                         "Content quality waterfall, in expected review score (1-5)",
-                        charts.data_uri(
-                            charts.waterfall(
-                                [labels[n] for n in contributions[quality.record.name].feature_names],
-                                contributions[quality.record.name].values[0],
-                                quality_expl.base_value,
-                                SCORE_KINDS[quality.record.name].adverse_sign,
-                                "expected review score (1-5)",
-                            )
-                        ),
+                        waterfall(quality, quality_expl, "expected review score (1-5)"),
                         "red pushes towards lower quality, blue towards higher",
                     ),
                 ],
