@@ -16,6 +16,10 @@ settings.register_profile("fixed", derandomize=True, print_blob=True)
 settings.register_profile("explore", derandomize=False, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fixed"))
 
+# tests never send MLflow's usage telemetry; its client would also write a session id into
+# os.environ, which whichever test first touches MLflow would see as global state changing
+os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+
 
 @pytest.fixture(scope="session")
 def corrupted_market(tmp_path_factory: pytest.TempPathFactory) -> tuple[SimulatedMarketplace, Path]:

@@ -62,7 +62,7 @@ def _written(tmp_path, name: str, section: str, key: str, value: str):
     [
         ("promotion", "market_metric", "recal_at_1pct", "recall_at_1pct"),
         ("promotion", "metric", "prauc", "pr_auc"),
-        ("lightgbm", "early_stopping_metric", "AUC", "auc"),
+        ("lightgbm", "validation_metric", "AUC", "auc"),
     ],
 )
 def test_a_metric_name_typo_fails_on_load_naming_the_field_and_the_allowed_values(

@@ -7,6 +7,7 @@ import pytest
 
 from creatorscore.training.backtest import LINEAR, MODEL, RULES, run_backtest
 from creatorscore.training.metrics import segment_metrics
+from creatorscore.training.models import predict
 
 
 @pytest.fixture(scope="module")
@@ -78,3 +79,26 @@ def test_retraining_gives_identical_models(abuse_backtest, training_frame, fast_
     again = run_backtest(training_frame, fast_config("abuse_risk"), definitions)
     rows = training_frame.tail(200)
     np.testing.assert_array_equal(again.predict(rows), abuse_backtest.predict(rows))
+
+
+def test_the_served_model_scores_on_the_scale_of_its_evidence(training_frame, fast_config, definitions):
+    # the served calibrator is fitted on margins of a booster cut to the served rounds; fitted on
+    # boosters of other sizes, it once squeezed every served score under the lowest tier. Compared
+    # on the latest snapshot, whose labels neither model has seen, with a faster learning rate than
+    # the shipped one so that this small market's model grows past a few trees.
+    config = fast_config("abuse_risk", lightgbm={"learning_rate": 0.1})
+    backtest = run_backtest(training_frame, config, definitions)
+    rows = training_frame[training_frame["as_of"] == training_frame["as_of"].max()]
+    assert rows[config.target].isna().all()
+    latest = backtest.folds[-1]
+    evidence = predict(latest.booster, latest.calibrator, "binary", rows[backtest.features])
+    served = backtest.predict(rows)
+    for q in (0.9, 0.99, 0.999):
+        ratio = np.quantile(served, q) / np.quantile(evidence, q)
+        assert 0.5 < ratio < 2, (q, ratio)
+
+
+def test_every_fold_keeps_rounds_chosen_on_its_own_and_earlier_validation_curves(abuse_backtest):
+    rounds = [fold.booster.current_iteration() for fold in abuse_backtest.folds]
+    assert rounds[-1] == abuse_backtest.rounds == abuse_backtest.booster.current_iteration()
+    assert all(1 <= r <= abuse_backtest.params.max_rounds for r in rounds)

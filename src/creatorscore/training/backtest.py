@@ -30,10 +30,13 @@ from creatorscore.training.models import (
     default_lightgbm,
     fit_booster,
     fit_calibrator,
+    grow_booster,
     monotone_constraints,
+    pooled_rounds,
     predict,
     raw_score,
     select_features,
+    truncated,
 )
 from creatorscore.training.record import Calibrator, Interval
 from creatorscore.training.split import SplitPlan, plan_folds
@@ -45,20 +48,35 @@ RULES = "rule_baseline"
 LINEAR = "linear_baseline"
 DEFAULTS = "lightgbm_defaults"
 REFIT_RULE = (
-    "refit on every labelled snapshot with the configured parameters for the latest fold's early-stopped "
-    "best iteration (the fold trained on the most history; no later period is left to stop on); the "
-    "calibrator is the configured method fitted on every fold's test margins, each from its own fold's "
-    "booster: out-of-time scores of models trained like the served one"
+    "refit on every labelled snapshot with the configured parameters for the rounds that do best on "
+    "every fold's validation curve averaged; fold k's evidence model keeps the rounds that do best on "
+    "folds 1..k averaged, so no fold's evidence is chosen on a later period; the calibrator is the "
+    "configured method fitted on the latest fold's margins on its validation and test periods: "
+    "scores of the model trained most like the served one (the same rounds, the most history; older "
+    "folds' models, trained on less, score on a narrower scale) on rows it was not trained on, both "
+    "periods so that a young market's few positives all count"
 )
 
 
 @dataclass(frozen=True)
 class FoldFit:
-    """One fold's evidence model: fitted on its training period, stopped and calibrated on validation."""
+    """One fold's evidence model: fitted on its training period, cut to its rounds and calibrated on
+    its validation period."""
 
     plan: SplitPlan
     booster: lgb.Booster
     calibrator: Calibrator
+
+
+@dataclass(frozen=True)
+class _GrownFold:
+    """A fold before its rounds are chosen: the booster grown for every round, its validation curve,
+    and its test rows scored by the baselines."""
+
+    plan: SplitPlan
+    booster: lgb.Booster
+    curve: np.ndarray
+    scores: pd.DataFrame
 
 
 @dataclass
@@ -138,14 +156,17 @@ def run_backtest(
         params, trials = tune(config, monotone, xy["train"], xy["validation"])
         seconds["tuning"] = time.perf_counter() - started
 
-    folds, scored, margins = [], [], []
+    grown = []
     for number, plan in enumerate(plans):
         test = f"{plan.test[0]:%Y-%m-%d}..{plan.test[-1]:%Y-%m-%d}"
         on_stage(f"fold {number + 1} of {len(plans)}: LightGBM and baselines, test {test}")
-        fold, scores, margin = _evaluate_fold(labelled, plan, config, params, features, monotone, seconds)
-        folds.append(fold)
+        grown.append(_grow_fold(labelled, plan, config, params, features, monotone, seconds))
+    folds, scored = [], []
+    for number, fold in enumerate(grown):
+        rounds = pooled_rounds([f.curve for f in grown[: number + 1]])
+        evidence, scores = _cut_fold(labelled, fold, rounds, config, features)
+        folds.append(evidence)
         scored.append(scores.assign(fold=number))
-        margins.append(margin)
     scores = pd.concat(scored, ignore_index=True)
     truth = latent_truth(scores, truth_creators, config.task) if truth_creators is not None else None
     if truth is not None:
@@ -158,14 +179,14 @@ def run_backtest(
     }
     _add(seconds, "metrics", started)
 
-    on_stage(f"refit on all {labelled['as_of'].nunique()} labelled snapshots")
+    rounds = best_rounds(folds[-1].booster)  # chosen on every fold's curve: the served rounds
+    on_stage(f"refit on all {labelled['as_of'].nunique()} labelled snapshots, {rounds} rounds")
     started = time.perf_counter()
-    rounds = best_rounds(folds[-1].booster)
     booster = fit_booster(
         config, params, monotone, (labelled[features], labelled[config.target]), rounds=rounds
     )
     calibrator = (
-        fit_calibrator(config.calibration.method, np.concatenate(margins), scores[config.target])
+        _served_calibrator(labelled, folds[-1], config, features)
         if config.task == "binary"
         else Calibrator(method="none")
     )
@@ -183,16 +204,19 @@ def run_backtest(
 
 
 def _periods(
-    labelled: pd.DataFrame, plan: SplitPlan, features: list[str], target: str
+    labelled: pd.DataFrame,
+    plan: SplitPlan,
+    features: list[str],
+    target: str,
+    names: tuple[str, ...] = ("train", "validation", "test"),
 ) -> dict[str, tuple[pd.DataFrame, pd.Series]]:
     period = plan.period_of(labelled["as_of"])
     return {
-        name: (labelled.loc[period == name, features], labelled.loc[period == name, target])
-        for name in ("train", "validation", "test")
+        name: (labelled.loc[period == name, features], labelled.loc[period == name, target]) for name in names
     }
 
 
-def _evaluate_fold(
+def _grow_fold(
     labelled: pd.DataFrame,
     plan: SplitPlan,
     config: ModelConfig,
@@ -200,15 +224,29 @@ def _evaluate_fold(
     features: list[str],
     monotone: list[int],
     seconds: dict[str, float],
-) -> tuple[FoldFit, pd.DataFrame, np.ndarray]:
-    """Fit the model and its baselines on one fold; its test rows scored by each, and the model's
-    raw test margins (what the served calibrator is fitted on)."""
+) -> _GrownFold:
+    """Grow the model and fit the baselines on one fold; its test rows scored by the baselines."""
     xy = _periods(labelled, plan, features, config.target)
     if config.task == "binary":
         _require_both_classes({name: y for name, (_, y) in xy.items()}, config.target, plan)
     started = time.perf_counter()
-    booster = fit_booster(config, params, monotone, xy["train"], xy["validation"])
+    booster, curve = grow_booster(config, params, monotone, xy["train"], xy["validation"])
     _add(seconds, "lightgbm_fit", started)
+    test_x = xy["test"][0]
+    test = labelled.loc[test_x.index]
+    scores = test[["creator_id", "as_of", "market", "onboarded_at", config.target]].reset_index(drop=True)
+    for name, scorer in _fit_baselines(config, xy["train"], seconds).items():
+        scores[name] = scorer(test_x)
+    return _GrownFold(plan, booster, curve, scores)
+
+
+def _cut_fold(
+    labelled: pd.DataFrame, grown: _GrownFold, rounds: int, config: ModelConfig, features: list[str]
+) -> tuple[FoldFit, pd.DataFrame]:
+    """The fold's evidence model (cut to `rounds`, calibrated on validation) and its test rows scored
+    by it and by the baselines."""
+    xy = _periods(labelled, grown.plan, features, config.target, ("validation", "test"))
+    booster = truncated(grown.booster, rounds)
     calibrator = (
         fit_calibrator(
             config.calibration.method, raw_score(booster, xy["validation"][0]), xy["validation"][1]
@@ -216,14 +254,22 @@ def _evaluate_fold(
         if config.task == "binary"
         else Calibrator(method="none")
     )
-    fold = FoldFit(plan, booster, calibrator)
     test_x = xy["test"][0]
-    test = labelled.loc[test_x.index]
-    scores = test[["creator_id", "as_of", "market", "onboarded_at", config.target]].reset_index(drop=True)
-    scores[MODEL] = predict(booster, calibrator, config.task, test_x)
-    for name, scorer in _fit_baselines(config, xy["train"], seconds).items():
-        scores[name] = scorer(test_x)
-    return fold, scores, raw_score(booster, test_x)
+    scores = grown.scores.copy()
+    scores.insert(
+        scores.columns.get_loc(config.target) + 1, MODEL, predict(booster, calibrator, config.task, test_x)
+    )
+    return FoldFit(grown.plan, booster, calibrator), scores
+
+
+def _served_calibrator(
+    labelled: pd.DataFrame, latest: FoldFit, config: ModelConfig, features: list[str]
+) -> Calibrator:
+    """The configured calibration of the latest fold's booster on every row it was not trained on."""
+    xy = _periods(labelled, latest.plan, features, config.target, ("validation", "test"))
+    x = pd.concat([xy["validation"][0], xy["test"][0]])
+    y = pd.concat([xy["validation"][1], xy["test"][1]])
+    return fit_calibrator(config.calibration.method, raw_score(latest.booster, x), y)
 
 
 def snapshot_spacing(as_of: pd.Series) -> int | None:

@@ -40,10 +40,16 @@ class LightGBMParams(_Strict):
 
     num_leaves: int = Field(15, ge=2, description="Leaves per tree.")
     learning_rate: float = Field(0.05, gt=0, le=1, description="Shrinkage per boosting round.")
-    max_rounds: int = Field(400, ge=1, description="Boosting rounds before early stopping cuts them.")
-    early_stopping_rounds: int = Field(40, ge=1, description="Rounds without validation gain before stop.")
-    early_stopping_metric: Literal["auc", "average_precision", "binary_logloss", "l2", "l1"] | None = Field(
-        None, description="Validation metric early stopping watches (default: average_precision or l2)."
+    max_rounds: int = Field(
+        400, ge=1, description="Rounds each fold grows; the folds' pooled validation curve keeps fewer."
+    )
+    early_stopping_rounds: int = Field(
+        40, ge=1, description="Rounds without validation gain before a tuning trial stops."
+    )
+    validation_metric: Literal["auc", "average_precision", "binary_logloss", "l2", "l1"] | None = Field(
+        None,
+        description="Validation metric whose pooled fold curve chooses the rounds, and which stops "
+        "tuning trials (default: average_precision or l2).",
     )
     min_child_samples: int = Field(40, ge=1, description="Rows a leaf must hold (min_data_in_leaf).")
     feature_fraction: float = Field(0.8, gt=0, le=1, description="Share of features sampled per tree.")
@@ -133,9 +139,9 @@ class ModelConfig(_Strict):
         if (self.target, self.task) != expected[self.name]:
             target, task = expected[self.name]
             raise ValueError(f"{self.name} needs target {target} and task {task}")
-        metric = self.lightgbm.early_stopping_metric
+        metric = self.lightgbm.validation_metric
         if metric and (metric in ("l2", "l1")) != (self.task == "regression"):
-            raise ValueError(f"lightgbm.early_stopping_metric {metric} does not fit the {self.task} task")
+            raise ValueError(f"lightgbm.validation_metric {metric} does not fit the {self.task} task")
         return self
 
     @model_validator(mode="after")

@@ -40,7 +40,7 @@ def lightgbm_params(config: ModelConfig, params: LightGBMParams, monotone: list[
     objective = {"binary": "binary", "regression": "regression"}[config.task]
     return {
         "objective": objective,
-        "metric": params.early_stopping_metric or ("average_precision" if config.task == "binary" else "l2"),
+        "metric": validation_metric(config, params),
         "num_leaves": params.num_leaves,
         "learning_rate": params.learning_rate,
         "min_data_in_leaf": params.min_child_samples,
@@ -56,6 +56,10 @@ def lightgbm_params(config: ModelConfig, params: LightGBMParams, monotone: list[
         "verbosity": -1,
         "monotone_constraints": monotone,
     }
+
+
+def validation_metric(config: ModelConfig, params: LightGBMParams) -> str:
+    return params.validation_metric or ("average_precision" if config.task == "binary" else "l2")
 
 
 def positive_weight(config: ModelConfig, y: pd.Series) -> float:
@@ -74,35 +78,81 @@ def fit_booster(
     validation: tuple[pd.DataFrame, pd.Series] | None = None,
     rounds: int | None = None,
 ) -> lgb.Booster:
-    """Boost on the training rows until the validation period stops improving or, for a refit that
-    has no later period left to watch, for a fixed number of rounds."""
+    """Boost on the training rows until the validation period stops improving (a tuning trial) or,
+    for the refit, for the rounds the backtest chose."""
+    train_set = _training_set(config, train)
+    lgb_params = lightgbm_params(config, params, monotone)
+    if validation is None:
+        return lgb.train(lgb_params, train_set, num_boost_round=rounds or params.max_rounds)
+    return lgb.train(
+        lgb_params,
+        train_set,
+        num_boost_round=params.max_rounds,
+        valid_sets=[lgb.Dataset(*validation, reference=train_set, free_raw_data=False)],
+        callbacks=[lgb.early_stopping(params.early_stopping_rounds, verbose=False)],
+    )
+
+
+def grow_booster(
+    config: ModelConfig,
+    params: LightGBMParams,
+    monotone: list[int],
+    train: tuple[pd.DataFrame, pd.Series],
+    validation: tuple[pd.DataFrame, pd.Series],
+) -> tuple[lgb.Booster, np.ndarray]:
+    """A fold's booster grown for every configured round, and its validation curve (the metric
+    after each round, oriented so that higher is better).
+
+    One fold's validation weeks hold tens of positives, so its own early stop lands anywhere (round
+    8 on one fold and 247 on the next of the same run); `pooled_rounds` chooses from the folds'
+    curves together instead, and `truncated` cuts a grown booster to that choice for free."""
+    train_set = _training_set(config, train)
+    lgb_params = lightgbm_params(config, params, monotone)
+    history: dict = {}
+    booster = lgb.train(
+        lgb_params,
+        train_set,
+        num_boost_round=params.max_rounds,
+        valid_sets=[lgb.Dataset(*validation, reference=train_set, free_raw_data=False)],
+        valid_names=["validation"],
+        callbacks=[lgb.record_evaluation(history)],
+    )
+    curve = np.asarray(history["validation"][lgb_params["metric"]], dtype=float)
+    return booster, curve if lgb_params["metric"] in HIGHER_IS_BETTER else -curve
+
+
+HIGHER_IS_BETTER = frozenset({"auc", "average_precision"})
+
+
+def pooled_rounds(curves: list[np.ndarray]) -> int:
+    """Rounds that do best on the folds' validation curves averaged (each higher-is-better); the
+    earliest such round on a tie."""
+    return int(np.mean(np.stack(curves), axis=0).argmax()) + 1
+
+
+def truncated(booster: lgb.Booster, rounds: int) -> lgb.Booster:
+    """The booster's first `rounds` trees as a booster of its own."""
+    return lgb.Booster(model_str=booster.model_to_string(num_iteration=rounds))
+
+
+def _training_set(config: ModelConfig, train: tuple[pd.DataFrame, pd.Series]) -> lgb.Dataset:
     x_train, y_train = train
     weights = None
     if config.task == "binary":
         w = positive_weight(config, y_train)
         weights = np.where(y_train.to_numpy() == 1, w, 1.0)
-    train_set = lgb.Dataset(x_train, y_train, weight=weights, free_raw_data=False)
-    lgb_params = lightgbm_params(config, params, monotone)
-    if validation is None:
-        return lgb.train(lgb_params, train_set, num_boost_round=rounds or params.max_rounds)
-    valid_set = lgb.Dataset(*validation, reference=train_set, free_raw_data=False)
-    return lgb.train(
-        lgb_params,
-        train_set,
-        num_boost_round=params.max_rounds,
-        valid_sets=[valid_set],
-        callbacks=[lgb.early_stopping(params.early_stopping_rounds, verbose=False)],
-    )
+    return lgb.Dataset(x_train, y_train, weight=weights, free_raw_data=False)
 
 
 def best_rounds(booster: lgb.Booster) -> int:
-    """Rounds the booster scores with: its early-stopping best, else every round it grew."""
-    return int(booster.best_iteration or booster.current_iteration())
+    """Rounds the booster scores with: its early-stopping best, else every round it holds (a booster
+    read from text says -1 for no best, one trained without validation 0)."""
+    return int(booster.best_iteration if booster.best_iteration > 0 else booster.current_iteration())
 
 
 def raw_score(booster: lgb.Booster, x: pd.DataFrame) -> np.ndarray:
-    """The booster's margin (log-odds for binary) at its best iteration."""
-    return booster.predict(x, raw_score=True, num_iteration=booster.best_iteration or None)
+    """The booster's margin (log-odds for binary) at the rounds it scores with."""
+    return booster.predict(x, raw_score=True, num_iteration=best_rounds(booster))
 
 
 def fit_calibrator(method: str, margin: np.ndarray, y: pd.Series) -> Calibrator:
