@@ -10,16 +10,18 @@ from hypothesis import strategies as st
 from creatorscore.policy.queue import QueueRule, expected_harm, review_queue
 
 _CANDIDATES = st.lists(
-    st.tuples(st.sampled_from(["ID", "TH", "SG"]), st.floats(0, 1e6, allow_nan=False)), max_size=300
+    st.tuples(st.sampled_from(["ID", "TH", "SG"]), st.floats(0, 1e6, allow_nan=False), st.booleans()),
+    max_size=300,
 )
 
 
 def _frame(rows) -> pd.DataFrame:
     return pd.DataFrame({
         "creator_id": [f"c{i:04d}" for i in range(len(rows))],
-        "market": [market for market, _ in rows],
-        "expected_harm": [harm for _, harm in rows],
+        "market": [market for market, _, _ in rows],
+        "expected_harm": [harm for _, harm, _ in rows],
         "why": "test",
+        "flagged": pd.Series([flagged for _, _, flagged in rows], dtype=bool),
     })  # fmt: skip
 
 
@@ -36,13 +38,17 @@ def test_each_market_queues_at_most_its_capacity_with_the_exploration_share(rows
         pool = candidates[candidates["market"] == market]
         taken = queue[queue["market"] == market]
         n = min(capacity, len(pool))
-        assert len(taken) == n and taken["creator_id"].is_unique
-        assert sorted(taken["rank"]) == list(range(1, n + 1))
+        explore = int(np.floor(share * n))
+        flagged = pool.loc[pool["flagged"]]
+        assert len(taken) == explore + min(n - explore, len(flagged)) <= capacity
+        assert taken["creator_id"].is_unique
+        assert sorted(taken["rank"]) == list(range(1, len(taken) + 1))
         explored = taken[taken["exploration"]]
-        assert len(explored) == int(np.floor(share * n))
-        # the rest is the top of the ranking: no creator left out has a higher harm
+        assert len(explored) == explore
+        # the rest is the top of the flagged creators' ranking: none left out has a higher harm
         exploit = taken[~taken["exploration"]]
-        left_out = pool[~pool["creator_id"].isin(exploit["creator_id"])]
+        assert exploit["creator_id"].isin(flagged["creator_id"]).all()
+        left_out = flagged[~flagged["creator_id"].isin(exploit["creator_id"])]
         if len(exploit) and len(left_out):
             assert exploit["expected_harm"].min() >= left_out["expected_harm"].max()
         assert (exploit["review_probability"] == 1).all()
@@ -51,7 +57,7 @@ def test_each_market_queues_at_most_its_capacity_with_the_exploration_share(rows
 
 def test_a_replayed_day_queues_the_same_creators_and_another_seed_explores_others():
     rng = np.random.default_rng(0)
-    candidates = _frame([("ID", float(h)) for h in rng.random(1000)])
+    candidates = _frame([("ID", float(h), True) for h in rng.random(1000)])
     rules = {"ID": QueueRule(capacity_per_day=100, exploration_share=0.1, sla_days=3)}
     first, again, other = (review_queue(candidates, rules, seed) for seed in (1, 1, 2))
     assert first.equals(again)

@@ -76,3 +76,16 @@ def test_markets_with_few_positives_do_not_gate(fast_config):
     vn = (rows["market"] == "VN").to_numpy()
     candidate = np.where(vn, rows["noise"], rows["abuse_label"] + rows["noise"])
     assert decide(rows.assign(candidate=candidate), "candidate", "weak", "champion v1", strict).promote
+
+
+def test_a_market_drop_that_one_creator_makes_is_noise_and_does_not_gate(config):
+    rows = _test_rows()
+    vn = (rows["creator_id"].astype(int) < 100).to_numpy()  # a small market: about 5 abusers
+    rows["market"] = np.where(vn, "VN", "ID")
+    caught = rows.loc[vn & (rows["abuse_label"] == 1).to_numpy(), "creator_id"].iloc[0]
+    incumbent = np.where(vn, rows["noise"], rows["weak"])
+    incumbent[(rows["creator_id"] == caught).to_numpy()] = 10.0  # the incumbent's top 1% in VN
+    candidate = np.where(vn, rows["noise"], rows["abuse_label"] + rows["noise"])
+    scored = rows.assign(candidate=candidate, incumbent=incumbent)
+    decision = decide(scored, "candidate", "incumbent", "champion v1", config)
+    assert decision.promote, decision.reason

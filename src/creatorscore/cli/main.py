@@ -13,7 +13,7 @@ import sys
 
 import typer
 
-from creatorscore.cli import data, features, models, reports, serve
+from creatorscore.cli import data, features, models, policy, reports, serve
 from creatorscore.cli.options import err, time_bounds
 from creatorscore.errors import UserError
 
@@ -26,6 +26,7 @@ app = typer.Typer(
 app.callback()(time_bounds)
 app.add_typer(data.contract_app, name="contract")
 app.add_typer(features.features_app, name="features")
+app.add_typer(policy.policy_app, name="policy")
 app.add_typer(reports.report_app, name="report")
 app.command()(reports.explain)
 app.command()(serve.serve)

@@ -47,6 +47,15 @@ AsOfTimesOption = Annotated[
     list[datetime] | None,
     typer.Option("--as-of", formats=MOMENT_FORMATS, help="As-of time (UTC); repeat for more."),
 ]
+PoliciesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--policy",
+        envvar=VARIABLES["policies"],
+        help="Policies folder: base.yaml and markets/ (default: the checkout's policies/, else the "
+        "installed copy).",
+    ),
+]
 TrackingOption = Annotated[
     str | None,
     typer.Option(help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI, else sqlite:///mlflow.db)."),

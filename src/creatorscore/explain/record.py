@@ -104,14 +104,35 @@ def enforcement_record(
     tables: dict[str, pd.DataFrame], creator_id: str, as_of: datetime
 ) -> EnforcementRecord:
     """The creator's record as known at `as_of`: later decisions, appeals and outcomes are hidden."""
+    return enforcement_records(tables, [creator_id], as_of)[creator_id]
+
+
+def enforcement_records(
+    tables: dict[str, pd.DataFrame], creator_ids: list[str], as_of: datetime
+) -> dict[str, EnforcementRecord]:
+    """The records of many creators at `as_of`, each as `enforcement_record` gives it, with the
+    tables filtered once rather than once per creator."""
     moment = pd.Timestamp(as_of)
+    wanted = set(creator_ids)
     violations = tables["violations"]
     violations = violations[
-        (violations["creator_id"].astype(str) == creator_id) & (violations["decided_at"] < moment)
-    ].sort_values("decided_at")
+        violations["creator_id"].astype(str).isin(wanted) & (violations["decided_at"] < moment)
+    ].sort_values("decided_at", kind="stable")
     cases = tables["abuse_cases"]
-    cases = cases[(cases["creator_id"].astype(str) == creator_id) & (cases["opened_at"] < moment)]
-    cases = cases.sort_values("opened_at")
+    cases = cases[cases["creator_id"].astype(str).isin(wanted) & (cases["opened_at"] < moment)]
+    cases = cases.sort_values("opened_at", kind="stable")
+    by_violations = {str(k): rows for k, rows in violations.groupby("creator_id", sort=False)}
+    by_cases = {str(k): rows for k, rows in cases.groupby("creator_id", sort=False)}
+    empty_v, empty_c = violations.iloc[0:0], cases.iloc[0:0]
+    return {
+        creator: _record(creator, moment, by_violations.get(creator, empty_v), by_cases.get(creator, empty_c))
+        for creator in creator_ids
+    }
+
+
+def _record(
+    creator_id: str, moment: pd.Timestamp, violations: pd.DataFrame, cases: pd.DataFrame
+) -> EnforcementRecord:
     return EnforcementRecord(
         creator_id=creator_id,
         as_of=moment.to_pydatetime(),

@@ -56,7 +56,14 @@ PROPOSED_ACTIONS = {
 CODE_WORDING = {
     "DECISION_GROUND_INCOMPATIBLE_CONTENT": "Incompatible with the platform's terms and policies",
     "DECISION_VISIBILITY_CONTENT_DEMOTED": "Livestreams demoted in recommendations",
-    "DECISION_MONETARY_SUSPENSION": "Campaign incentives suspended",
+    "DECISION_MONETARY_SUSPENSION": "Payments suspended (campaign incentives or commission)",
+    "DECISION_MONETARY_TERMINATION": "Payments terminated",
+    "DECISION_VISIBILITY_CONTENT_DISABLED": "Livestreams disabled",
+    "DECISION_PROVISION_PARTIAL_SUSPENSION": "Live selling suspended",
+    "DECISION_PROVISION_TOTAL_SUSPENSION": "Selling suspended",
+    "DECISION_ACCOUNT_SUSPENDED": "Account suspended",
+    "DECISION_ACCOUNT_TERMINATED": "Account terminated",
+    "AUTOMATED_DECISION_FULLY": "Fully automated: applied on the model's assessment, as the policy allows",
     "ACCOUNT_TYPE_BUSINESS": "Business account (the creator sells)",
     "SOURCE_VOLUNTARY": "Detected on the platform's own initiative, not on a notice",
     "AUTOMATED_DECISION_PARTIALLY": "Partly automated: a model proposes, a human reviewer decides",
@@ -69,6 +76,33 @@ CODE_WORDING = {
     "STATEMENT_CATEGORY_CYBER_VIOLENCE": "Abusive conduct",
     "STATEMENT_CATEGORY_OTHER_VIOLATION_TC": "Other breach of the terms",
 }
+
+
+class StatedDecision(BaseModel):
+    """A decision the market's policy took (`policy.apply`): what a statement then records instead
+    of what the tier alone proposes. Plain values, so that explain/ needs nothing from policy/."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    action: str = Field(description="The action taken (`policy.actions.Action`).")
+    effect: str = Field(description="What it does, in the policy's words.")
+    grounds: list[str] = Field(min_length=1, description="Why, one ground per rule that called for it.")
+    penalty: bool = Field(description="Whether it restricts or takes something from the creator.")
+    automated: bool = Field(description="Applied on the model's word alone, as the policy allows.")
+    from_record: bool = Field(description="Called for by the enforcement record, not by the model.")
+    visibility: str | None = None
+    monetary: str | None = None
+    provision: str | None = None
+    account: str | None = None
+    appeal_window_days: int | None = None
+
+    def describe(self) -> str:
+        window = (
+            f" An appeal lodged within {self.appeal_window_days} days stops it becoming final."
+            if self.appeal_window_days
+            else ""
+        )
+        return f"{self.effect}{window} Grounds: {'; '.join(self.grounds)}."
 
 
 class StatementOfReasons(BaseModel):
@@ -115,7 +149,9 @@ class StatementOfReasons(BaseModel):
     redress: list[str] = Field(description="Redress available to the creator, from the market's legal frame.")
     record: EnforcementRecord = Field(description="Violations and abuse cases known at the as-of time.")
     record_summary: str
-    proposed_action: str = Field(description="What is proposed, accounting for the record.")
+    proposed_action: str = Field(description="What is proposed or decided, accounting for the record.")
+    action: str | None = Field(None, description="The action the market's policy took, if one was.")
+    grounds: list[str] = Field(default_factory=list, description="The policy's grounds for that action.")
     queued_for_review: bool = Field(
         description="A human reviewer decides: the tier or the record calls for it."
     )
@@ -138,10 +174,12 @@ def statement_of_reasons(
     *,
     record: EnforcementRecord,
     legal: LegalFrame,
+    decision: StatedDecision | None = None,
     platform_name: str = "creatorscore",
     policy_url: str | None = None,
 ) -> StatementOfReasons:
-    """The statement for the decision an abuse-risk explanation's tier and the record propose.
+    """The statement for the decision the market's policy took, or, without one, for what an
+    abuse-risk explanation's tier and the record propose.
 
     `record` is the creator's enforcement record at the explanation's as-of time and `legal`
     the frame of the creator's market (`load_market_policy(market).legal`).
@@ -154,6 +192,31 @@ def statement_of_reasons(
     categories = list(dict.fromkeys(POLICY_CATEGORIES[p] for p in policies))
     restrict = abuse.tier == Tier.RESTRICT
     ground = ", ".join(policies) if policies else "overall abuse-risk pattern, no single policy"
+    if decision is None:
+        decided = {
+            "decision_visibility": ["DECISION_VISIBILITY_CONTENT_DEMOTED"] if restrict else [],
+            "decision_monetary": "DECISION_MONETARY_SUSPENSION" if restrict else None,
+            "proposed_action": proposed_action(abuse.tier, record),
+            "queued_for_review": abuse.tier in (Tier.REVIEW, Tier.RESTRICT) or record.calls_for_review,
+            "restriction_proposed": restrict,
+            "automation_notice": legal.automation_notice,
+        }
+    else:
+        decided = {
+            "decision_visibility": [decision.visibility] if decision.visibility else [],
+            "decision_monetary": decision.monetary,
+            "decision_provision": decision.provision,
+            "decision_account": decision.account,
+            "automated_decision": "AUTOMATED_DECISION_FULLY"
+            if decision.automated
+            else "AUTOMATED_DECISION_PARTIALLY",
+            "proposed_action": decision.describe(),
+            "action": decision.action,
+            "grounds": decision.grounds,
+            "queued_for_review": decision.action == "queue_for_review",
+            "restriction_proposed": decision.penalty,
+            "automation_notice": _how_decided(decision, legal),
+        }
     return StatementOfReasons(
         puid=":".join(
             [
@@ -163,8 +226,6 @@ def statement_of_reasons(
                 abuse.model_version or "unversioned",
             ]
         ),
-        decision_visibility=["DECISION_VISIBILITY_CONTENT_DEMOTED"] if restrict else [],
-        decision_monetary="DECISION_MONETARY_SUSPENSION" if restrict else None,
         decision_ground="DECISION_GROUND_INCOMPATIBLE_CONTENT",
         decision_ground_reference_url=policy_url,
         incompatible_content_ground=f"Creator policies: {ground}",
@@ -183,14 +244,11 @@ def statement_of_reasons(
         or ["No single policy: the overall abuse-risk pattern of the facts below, under " + legal.terms],
         laws_named=legal.laws,
         no_illegality_finding=legal.no_illegality_finding,
-        automation_notice=legal.automation_notice,
         wording_status=legal.wording_status,
         redress=legal.redress,
         record=record,
         record_summary=record.summary(),
-        proposed_action=proposed_action(abuse.tier, record),
-        queued_for_review=abuse.tier in (Tier.REVIEW, Tier.RESTRICT) or record.calls_for_review,
-        restriction_proposed=restrict,
+        **decided,
         tier=abuse.tier,
         abuse_probability=abuse.score,
         quality_score=quality.score if quality is not None else None,
@@ -202,6 +260,12 @@ def statement_of_reasons(
         facts=abuse.reasons,
         mitigating_factors=abuse.mitigating,
     )
+
+
+def _how_decided(decision: StatedDecision, legal: LegalFrame) -> str:
+    if decision.automated:
+        return legal.automated_decision_notice
+    return legal.record_decision_notice if decision.from_record else legal.automation_notice
 
 
 def proposed_action(tier: Tier, record: EnforcementRecord) -> str:
@@ -247,12 +311,13 @@ def decision_facts(abuse: Explanation, record: EnforcementRecord) -> str:
 def readable_statement(statement: StatementOfReasons) -> list[tuple[str, str]]:
     """The statement as the creator reads it: each heading and its text, in words, no codes."""
     decision = [CODE_WORDING[c] for c in statement.decision_visibility]
-    if statement.decision_monetary is not None:
-        decision.append(CODE_WORDING[statement.decision_monetary])
+    for code in (statement.decision_monetary, statement.decision_provision, statement.decision_account):
+        if code is not None:
+            decision.append(CODE_WORDING[code])
     categories = [CODE_WORDING[c] for c in [statement.category, *statement.category_addition]]
     return [
-        ("Proposed action", statement.proposed_action),
-        ("Restrictions", "; ".join(decision) if decision else "None proposed"),
+        ("Decision" if statement.action else "Proposed action", statement.proposed_action),
+        ("Restrictions", "; ".join(decision) or ("None" if statement.action else "None proposed")),
         ("Your record", statement.record_summary),
         ("Facts and circumstances", statement.decision_facts),
         ("Ground", f"{statement.decision_ground_text} {statement.no_illegality_finding}"),

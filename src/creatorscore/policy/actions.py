@@ -12,6 +12,7 @@ lack of history is never by itself a ground for a penalty; facts on their record
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -48,6 +49,24 @@ class Reward(StrEnum):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Effect(_Strict):
+    """What an action does to a creator, in the words its statement of reasons uses, and the
+    Transparency Database codes the structured statement records."""
+
+    effect: str = Field(description="What the creator is told the action does.")
+    visibility: (
+        Literal["DECISION_VISIBILITY_CONTENT_DEMOTED", "DECISION_VISIBILITY_CONTENT_DISABLED"] | None
+    ) = None
+    monetary: Literal["DECISION_MONETARY_SUSPENSION", "DECISION_MONETARY_TERMINATION"] | None = None
+    provision: (
+        Literal["DECISION_PROVISION_PARTIAL_SUSPENSION", "DECISION_PROVISION_TOTAL_SUSPENSION"] | None
+    ) = None
+    account: Literal["DECISION_ACCOUNT_SUSPENDED", "DECISION_ACCOUNT_TERMINATED"] | None = None
+    appeal_window_days: int | None = Field(
+        None, gt=0, description="Days an appeal may be lodged before a monetary action becomes final."
+    )
 
 
 class Escalation(_Strict):
@@ -139,7 +158,8 @@ def decide(
 
     `creators` holds creator_id, tenure_days, abuse_risk, risk_tier, content_quality_market_pct,
     health, health_action (None above every threshold), escalation_action and escalation_ground.
-    Returns creator_id, band, action, penalty, automated_decision, grounds and rewards."""
+    Returns creator_id, band, action, penalty, automated_decision, basis (`model` or `record`:
+    which called for the action; None without one), grounds and rewards."""
     new = creators["tenure_days"] < cold_start.tenure_days
     band = creators["risk_tier"].where(~new, "cold_start")
     by_tier = {"monitor": tiers.monitor, "review": tiers.review, "restrict": tiers.restrict}
@@ -152,24 +172,30 @@ def decide(
     action = strongest(model_action, health_action, creators["escalation_action"])
 
     grounds = []
-    for row, tier, by_model in zip(creators.itertuples(index=False), band, model_action, strict=True):
+    for row, tier, by_model, by_health in zip(
+        creators.itertuples(index=False), band, model_action, health_action, strict=True
+    ):
         reasons = []
-        if row.health_action and row.health_action != Action.NONE.value:
-            reasons.append(f"account health {row.health} reached the {row.health_action} threshold")
-        if row.escalation_ground:
+        if by_health != Action.NONE.value:
+            reasons.append(f"account health {row.health} reached the {by_health} threshold")
+        if isinstance(row.escalation_ground, str):
             reasons.append(f"enforcement record: {row.escalation_ground}")
         if by_model != Action.NONE.value:
             reasons.append(f"abuse risk {row.abuse_risk:.0%} is in the {tier} tier")
         if not reasons and tier == "cold_start":
             reasons.append(f"new creator (under {cold_start.tenure_days} days): not scored, no penalty")
         grounds.append(reasons)
-    automated = (action == model_action) & action.isin(automatable) & (model_action != Action.NONE.value)
+    # the record's facts outrank the model's estimate as a basis when both call for the action
+    by_record = (action == health_action) | (action == creators["escalation_action"])
+    automated = (action == model_action) & action.isin(automatable) & ~by_record
+    basis = np.where(action == Action.NONE.value, None, np.where(by_record, "record", "model"))
     return pd.DataFrame({
         "creator_id": creators["creator_id"].to_numpy(),
         "band": band.to_numpy(),
         "action": action.to_numpy(),
         "penalty": action.map(lambda a: Action(a).penalty).to_numpy(dtype=bool),
         "automated_decision": automated.to_numpy(dtype=bool),
+        "basis": basis,
         "grounds": grounds,
         "rewards": _rewards(creators, action, new, rewards),
     })  # fmt: skip

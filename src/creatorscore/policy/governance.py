@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from creatorscore.policy.actions import ColdStart, Escalation, RewardRule, TierActions
+from creatorscore.policy.actions import Action, ColdStart, Effect, Escalation, Reward, RewardRule, TierActions
 from creatorscore.policy.health import HealthRule
 from creatorscore.policy.queue import QueueRule
 
@@ -32,6 +32,26 @@ class Governance(BaseModel):
     severity: dict[str, float] = Field(
         description="Weight of each reason family in the queue's expected harm; unlisted families weigh 1."
     )
+    effects: dict[Action, Effect] = Field(description="What each action does; every action has one.")
+    reward_effects: dict[Reward, str] = Field(description="What each reward gives; every reward has one.")
+
+    @field_validator("effects")
+    @classmethod
+    def _every_action(cls, effects: dict[Action, Effect]) -> dict[Action, Effect]:
+        return _complete(effects, Action)
+
+    @field_validator("reward_effects")
+    @classmethod
+    def _every_reward(cls, effects: dict[Reward, str]) -> dict[Reward, str]:
+        return _complete(effects, Reward)
+
+
+def _complete(stated: dict, members: type[Action] | type[Reward]) -> dict:
+    """A statement cannot tell a creator what an action does if the policy never says."""
+    missing = [member.value for member in members if member not in stated]
+    if missing:
+        raise ValueError(f"no effect stated for {', '.join(missing)}")
+    return stated
 
 
 def with_overrides(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:

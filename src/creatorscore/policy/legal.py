@@ -54,6 +54,12 @@ class LegalFrame(_Strict):
     automation_notice: str = Field(
         description="How the decision was reached: a model proposes, a human decides."
     )
+    automated_decision_notice: str = Field(
+        description="How a restriction the policy automates was reached: on the model's word alone."
+    )
+    record_decision_notice: str = Field(
+        description="How an action the enforcement record triggers was reached (health or escalation)."
+    )
     redress: list[str] = Field(min_length=1, description="Routes the creator can take, in the order offered.")
 
 

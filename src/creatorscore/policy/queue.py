@@ -41,10 +41,11 @@ def expected_harm(abuse_risk: pd.Series, reach: pd.Series, severity: pd.Series) 
 
 
 def review_queue(candidates: pd.DataFrame, rules: dict[str, QueueRule], seed: int) -> pd.DataFrame:
-    """One day's queue per market from candidates (creator_id, market, expected_harm, why).
+    """One day's queue per market from candidates (creator_id, market, expected_harm, why, flagged).
 
-    Each market takes at most its capacity: the highest expected harm first, then an
-    exploration sample of the others; a market without a rule queues nothing. The draw is seeded,
+    Each market takes at most its capacity: the flagged creators (those a decision sends to a
+    reviewer) with the highest expected harm first, then an exploration sample drawn from every
+    other candidate, flagged or not; a market without a rule queues nothing. The draw is seeded,
     so a replayed day queues the same creators."""
     rng = np.random.default_rng(seed)
     queues = []
@@ -55,11 +56,16 @@ def review_queue(candidates: pd.DataFrame, rules: dict[str, QueueRule], seed: in
         capacity = min(rule.capacity_per_day, len(rows))
         explore = int(np.floor(rule.exploration_share * capacity))
         ranked = rows.sort_values(["expected_harm", "creator_id"], ascending=[False, True], kind="stable")
-        exploit, rest = ranked.iloc[: capacity - explore], ranked.iloc[capacity - explore :]
+        exploit = ranked.loc[ranked["flagged"].to_numpy(dtype=bool)].iloc[: capacity - explore]
+        rest = ranked.drop(exploit.index)
         drawn = rest.iloc[np.sort(rng.choice(len(rest), size=explore, replace=False))]
         chosen = pd.concat([
             exploit.assign(exploration=False, review_probability=1.0),
-            drawn.assign(exploration=True, review_probability=explore / len(rest) if len(rest) else 1.0),
+            drawn.assign(
+                exploration=True,
+                review_probability=explore / len(rest) if len(rest) else 1.0,
+                why="random sample, for unbiased labels; " + drawn["why"],
+            ),
         ])  # fmt: skip
         chosen["rank"] = _ranks(len(exploit), explore)
         queues.append(chosen.sort_values("rank"))

@@ -48,7 +48,7 @@ def decide(
     The rule: the lower end of the 95% interval of the candidate's gain on the gate metric
     (paired bootstrap, resampling creators, so both scores face the same resampled rows) must
     exceed the configured margin, and no market with enough positives may drop by more than the
-    tolerance on the market metric."""
+    tolerance on the market metric with the whole 95% interval of its change below zero."""
     rule, target, task = config.promotion, config.target, config.task
     gain = paired_difference(scores, target, candidate, incumbent, rule.metric)
     if gain.low is None or not gain.low > rule.margin:
@@ -67,12 +67,15 @@ def decide(
         if old.get(f"{segment}/positives", math.inf) < rule.market_min_positives:
             continue  # one creator moves recall at 1% by a third in a market with three positives
         new_value = new.get(segment_key, math.nan)
-        if (
-            not math.isnan(new_value)
-            and not math.isnan(old_value)
-            and old_value - new_value > rule.market_tolerance
-        ):
-            drops.append(f"{segment.removeprefix('market_')} {old_value:.3f} -> {new_value:.3f}")
+        if math.isnan(new_value) or math.isnan(old_value) or old_value - new_value <= rule.market_tolerance:
+            continue
+        market = segment.removeprefix("market_")
+        # a drop counts only beyond noise: tens of positives move recall at 1% by more than the tolerance
+        change = paired_difference(
+            scores[scores["market"] == market], target, candidate, incumbent, rule.market_metric
+        )
+        if change.high is not None and change.high < 0:
+            drops.append(f"{market} {old_value:.3f} -> {new_value:.3f} (change {change.describe('+')})")
     if drops:
         return Decision(
             False,

@@ -1,0 +1,216 @@
+"""One day's governed decisions: each creator's health rating, band, action or rewards, the
+reasons and statement behind them, and each market's review queue.
+
+Pure: the scores, the features they were computed from, the contract tables, the abuse model
+and the market policies in; two frames out. The CLI and the service read and write.
+Every market is decided by its own policy only, so an override in one market's file changes
+no other market's decisions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from creatorscore.errors import UserError
+from creatorscore.explain import (
+    Contributions,
+    Explanation,
+    PeerIndex,
+    explanations_from,
+    peer_medians,
+    statement_of_reasons,
+    tree_contributions,
+)
+from creatorscore.explain.record import enforcement_records
+from creatorscore.explain.statement import StatedDecision
+from creatorscore.features import Definitions
+from creatorscore.policy.actions import Action, decide, escalations
+from creatorscore.policy.health import enforcement, health_ratings
+from creatorscore.policy.legal import MarketPolicy
+from creatorscore.policy.queue import expected_harm, review_queue
+from creatorscore.training.registry import RegisteredModel
+
+REACH = "gmv_usd_28d"  # the queue's reach: recent sales, what abuse by this creator costs buyers
+DECISION_COLUMNS = [
+    "creator_id", "market", "as_of", "tenure_days", "band", "abuse_risk", "content_quality",
+    "content_quality_market_pct", "health", "action", "penalty", "automated_decision", "basis",
+    "grounds", "rewards", "reason_codes", "leading_family", "expected_harm", "queued", "queue_rank",
+    "statement",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Applied:
+    decisions: pd.DataFrame  # DECISION_COLUMNS, one row per scored creator
+    queue: pd.DataFrame  # queue.QUEUE_COLUMNS, one row per queued case
+
+
+def apply_policies(
+    features: pd.DataFrame,
+    scored: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+    abuse: RegisteredModel,
+    definitions: Definitions,
+    policies: dict[str, MarketPolicy],
+    seed: int = 0,
+) -> Applied:
+    """Decide every creator of `scored` (one as-of time, from `scoring.batch.score_creators` on
+    `features`) under their market's policy; a statement of reasons (JSON) accompanies every action
+    other than none, and the queue draws its exploration sample with `seed`."""
+    markets = scored["market"].astype(str).reset_index(drop=True)
+    missing = sorted(set(markets) - set(policies))
+    if missing:
+        raise UserError(f"no policy for market {', '.join(missing)}: add policies/markets/{missing[0]}.yaml")
+    scored = scored.reset_index(drop=True)
+    rows = features.iloc[pd.Index(features["creator_id"]).get_indexer(scored["creator_id"])]
+    rows = rows.reset_index(drop=True)
+    contributions = tree_contributions(abuse.booster, rows)
+    families = leading_families(contributions, definitions)
+    as_of = pd.Timestamp(scored["as_of"].iloc[0]) if len(scored) else None
+    decided = pd.concat(
+        [pd.DataFrame(columns=["creator_id"])]
+        + [
+            _decide_market(scored[markets == market], rows, tables, as_of, policies[market])
+            for market in sorted(set(markets))
+        ]
+    ).set_index("creator_id").loc[scored["creator_id"]].reset_index()  # fmt: skip
+    severity = pd.Series(
+        [policies[m].governance.severity.get(f, 1.0) for m, f in zip(markets, families, strict=True)],
+        dtype=float,
+    )
+    harm = expected_harm(scored["abuse_risk"], rows[REACH], severity)
+    candidates = pd.DataFrame({
+        "creator_id": scored["creator_id"],
+        "market": markets,
+        "expected_harm": harm,
+        "why": [_why(f, a) for f, a in zip(families, decided["action"], strict=True)],
+        "flagged": (decided["action"] == Action.QUEUE_FOR_REVIEW.value).astype(bool),
+    })  # fmt: skip
+    # a creator already penalised needs no reviewer's slot
+    waiting = candidates[~decided["penalty"].astype(bool).to_numpy()]
+    queue = review_queue(waiting, {m: p.governance.queue for m, p in policies.items()}, seed)
+    rank = queue.set_index("creator_id")["rank"]
+    decisions = pd.DataFrame({
+        "creator_id": scored["creator_id"],
+        "market": markets,
+        "as_of": scored["as_of"],
+        "tenure_days": rows["tenure_days"],
+        **{name: scored[name] for name in ("abuse_risk", "content_quality", "content_quality_market_pct")},
+        **{name: decided[name] for name in (
+            "band", "health", "action", "penalty", "automated_decision", "basis", "grounds", "rewards",
+        )},
+        "leading_family": families,
+        "expected_harm": harm,
+        "queued": scored["creator_id"].isin(rank.index),
+        "queue_rank": scored["creator_id"].map(rank).astype("Int64"),
+    })  # fmt: skip
+    acted = (decisions["action"] != Action.NONE.value).to_numpy()
+    explained = _explanations(contributions, acted, rows, features, definitions, abuse)
+    statements = _statements(decisions[acted], explained, tables, policies)
+    codes = {e.creator_id: [reason.feature for reason in e.reasons] for e in explained}
+    decisions["reason_codes"] = [codes.get(c, []) for c in decisions["creator_id"]]
+    decisions["statement"] = [statements.get(c) for c in decisions["creator_id"]]
+    return Applied(decisions[DECISION_COLUMNS], queue)
+
+
+def leading_families(contributions: Contributions, definitions: Definitions) -> pd.Series:
+    """The feature family (`features/<family>.yaml`) pushing each creator's abuse risk up the most,
+    None where nothing does: its severity weighs the queue's expected harm."""
+    family_of = np.array([definitions.by_name(name).family for name in contributions.feature_names])
+    names = np.unique(family_of)
+    pushes = np.column_stack(
+        [np.zeros(len(contributions.values))]
+        + [contributions.values[:, family_of == name].sum(axis=1) for name in names]
+    )
+    best = pushes.argmax(axis=1)  # column 0 (no push) wins where every family pulls the risk down
+    found = np.concatenate([[None], names.astype(object)])[best]
+    return pd.Series(found, dtype=object)
+
+
+def _decide_market(
+    scored: pd.DataFrame, rows: pd.DataFrame, tables: dict, as_of: pd.Timestamp, policy: MarketPolicy
+) -> pd.DataFrame:
+    """`decide` on one market's creators under that market's rules, with its health ratings and
+    escalations."""
+    rules = policy.governance
+    ids = scored["creator_id"]
+    health = health_ratings(ids, tables, as_of, rules.health)
+    escalated = escalations(ids, tables["violations"], as_of, rules.escalations)
+    creators = pd.DataFrame({
+        "creator_id": ids,
+        "tenure_days": ids.map(rows.set_index("creator_id")["tenure_days"]),
+        "abuse_risk": scored["abuse_risk"],
+        "risk_tier": scored["risk_tier"],
+        "content_quality_market_pct": scored["content_quality_market_pct"],
+        "health": ids.map(health),
+        "health_action": ids.map(enforcement(health, rules.health)).astype(object),
+        "escalation_action": ids.map(escalated["action"]),
+        "escalation_ground": ids.map(escalated["ground"]),
+    }).reset_index(drop=True)  # fmt: skip
+    return decide(creators, rules.tier_actions, rules.rewards, rules.cold_start).assign(
+        health=creators["health"].to_numpy()
+    )
+
+
+def _why(family: str | None, action: str) -> str:
+    """The queue's one-line reason for a case."""
+    leading = f"abuse risk led by {family} facts" if family else "no fact raises the abuse risk"
+    return f"{action.replace('_', ' ')}: {leading}"
+
+
+def _explanations(
+    contributions: Contributions,
+    acted: np.ndarray,
+    rows: pd.DataFrame,
+    features: pd.DataFrame,
+    definitions: Definitions,
+    abuse: RegisteredModel,
+) -> list[Explanation]:
+    """Reason codes of the creators an action is taken against: the explanation's costly part
+    (texts, peers) is spent only on them."""
+    subset = Contributions(
+        contributions.feature_names,
+        contributions.features[acted],
+        contributions.values[acted],
+        contributions.base[acted],
+    )
+    names = list(contributions.feature_names)
+    return explanations_from(
+        subset,
+        rows[acted].reset_index(drop=True),
+        definitions,
+        PeerIndex.build(peer_medians(features, names), names),
+        model_name=abuse.record.name,
+        model_version=abuse.record.version,
+        calibrate=abuse.record.calibrator.apply,
+    )
+
+
+def _statements(
+    acted: pd.DataFrame, explained: list[Explanation], tables: dict, policies: dict[str, MarketPolicy]
+) -> dict[str, str]:
+    """Each acted-on creator's statement of reasons for the decision taken, as JSON."""
+    if acted.empty:
+        return {}
+    records = enforcement_records(tables, list(acted["creator_id"]), pd.Timestamp(acted["as_of"].iloc[0]))
+    statements = {}
+    for row, explanation in zip(acted.itertuples(index=False), explained, strict=True):
+        policy = policies[row.market]
+        action = Action(row.action)
+        effect = policy.governance.effects[action]
+        decision = StatedDecision(
+            action=action.value,
+            grounds=list(row.grounds),
+            penalty=bool(row.penalty),
+            automated=bool(row.automated_decision),
+            from_record=row.basis == "record",
+            **effect.model_dump(),
+        )
+        statement = statement_of_reasons(
+            explanation, record=records[row.creator_id], legal=policy.legal, decision=decision
+        )
+        statements[row.creator_id] = statement.model_dump_json()
+    return statements
