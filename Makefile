@@ -30,6 +30,7 @@ demo: $(STAMP)
 	-$(BIN)/creatorscore promote --model abuse_risk
 	-$(BIN)/creatorscore promote --model content_quality
 	$(BIN)/creatorscore score --data $(DATA) --out $(FEATURES)/scores.parquet
+	$(BIN)/creatorscore policy apply --data $(DATA) --out $(FEATURES)/policy --market ID
 	@echo "MLflow UI: $(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db, then open http://127.0.0.1:5000"
 	@echo "Reports (the model report is also logged with its MLflow run):"
 	$(BIN)/creatorscore report model --model abuse_risk --data $(DATA) --out $(REPORTS)/model-abuse_risk.html

@@ -28,7 +28,7 @@ from creatorscore.simulate.variants import HELD_OUT, VARIANTS
 from creatorscore.training.backtest import MODEL, RULES, run_backtest
 from creatorscore.training.config import default_config, load_config
 from creatorscore.training.dataset import build_or_reuse, read_ground_truth
-from creatorscore.training.metrics import top_share_flags
+from creatorscore.training.metrics import snapshot_codes, top_share_flags
 
 sys.path.insert(0, str(Path(__file__).parent))
 from reference import reference_scores  # noqa: E402
@@ -41,11 +41,11 @@ def truth_metrics(scores: pd.DataFrame, scorer: str, target: str) -> dict[str, f
     truth = scores["truth"].astype(int)
     if truth.nunique() < 2:
         return dict.fromkeys(("roc_auc", "pr_auc", "recall_at_2pct", "label_pr_auc"), float("nan"))
-    flags = top_share_flags(scores[scorer], scores["as_of"], 0.02)
+    flags = top_share_flags(scores[scorer].to_numpy(), snapshot_codes(scores["as_of"]), 0.02)
     return {
         "roc_auc": roc_auc_score(truth, scores[scorer]),
         "pr_auc": average_precision_score(truth, scores[scorer]),
-        "recall_at_2pct": float(flags[truth == 1].mean()),
+        "recall_at_2pct": float(flags[truth.to_numpy() == 1].mean()),
         "label_pr_auc": average_precision_score(scores[target].astype(int), scores[scorer]),
     }
 

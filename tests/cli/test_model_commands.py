@@ -77,6 +77,39 @@ def test_score_every_creator_with_both_champions(trained_store, training_market_
     assert top["creator_id"] in result.stdout and f"{top['abuse_risk']:.1%}" in result.stdout
 
 
+def test_policy_apply_writes_decisions_and_queues_and_prints_a_markets_queue(
+    trained_store, training_market_dir, tmp_path
+):
+    uri, _, _ = trained_store
+    client = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
+    for name in ("abuse_risk", "content_quality"):
+        client.set_registered_model_alias(name, "champion", "1")
+    out = tmp_path / "policy"
+    result = run("policy", "apply", "--data", str(training_market_dir), "--out", str(out),
+                 "--tracking-uri", uri, "--as-of", "2025-10-01", "--market", "ID")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    decisions, queue = pd.read_parquet(out / "decisions.parquet"), pd.read_parquet(out / "queue.parquet")
+    assert decisions["creator_id"].is_unique and set(decisions["market"]) >= set(queue["market"])
+    assert "Review queue of ID" in result.stdout and "Decisions by market" in result.stdout
+    for creator in queue.loc[queue["market"] == "ID"].nsmallest(10, "rank")["creator_id"]:
+        assert creator in result.stdout
+    assert f"{len(decisions):,} creators decided" in result.stderr
+
+
+def test_policy_apply_names_the_bad_policy_file_in_one_line(trained_store, training_market_dir, tmp_path):
+    import shutil
+
+    from creatorscore.locations import folder
+
+    policies = tmp_path / "policies"
+    shutil.copytree(folder("policies"), policies)
+    path = policies / "markets" / "TH.yaml"
+    path.write_text(path.read_text() + "\nqueue:\n  capacity_per_dya: 3\n")
+    result = run("policy", "apply", "--data", str(training_market_dir), "--out", str(tmp_path / "o"),
+                 "--tracking-uri", trained_store[0], "--policy", str(policies))  # fmt: skip
+    _one_line_error(result, "policies/markets/TH.yaml: queue.capacity_per_dya")
+
+
 def test_promoting_a_model_twice_is_refused_with_a_reason(trained_store, config_file):
     uri, _, _ = trained_store
     rule = str(config_file("content_quality", promotion={"margin": 0.0, "market_tolerance": 1.0}))

@@ -75,3 +75,14 @@ def test_expected_harm_weighs_risk_by_reach_and_severity_and_no_reach_counts_as_
         pd.Series([0.5, 0.5, 0.5]), pd.Series([1000.0, np.nan, 0.0]), pd.Series([2.0, 2.0, 1.0])
     )
     assert harm.tolist() == [1000.0, 1.0, 0.5]
+
+
+def test_one_markets_capacity_never_changes_whom_another_market_explores():
+    rng = np.random.default_rng(3)
+    candidates = _frame([(m, float(h), True) for m in ("ID", "TH") for h in rng.random(500)])
+    rule = QueueRule(capacity_per_day=40, exploration_share=0.25, sla_days=3)
+    wider = {"ID": rule.model_copy(update={"capacity_per_day": 200}), "TH": rule}
+    th = lambda q: q[q["market"] == "TH"].reset_index(drop=True)  # noqa: E731
+    pd.testing.assert_frame_equal(
+        th(review_queue(candidates, {"ID": rule, "TH": rule}, 5)), th(review_queue(candidates, wider, 5))
+    )

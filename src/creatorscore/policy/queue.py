@@ -11,6 +11,8 @@ than left at its end, where an overrun day would never reach them.
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
@@ -46,8 +48,8 @@ def review_queue(candidates: pd.DataFrame, rules: dict[str, QueueRule], seed: in
     Each market takes at most its capacity: the flagged creators (those a decision sends to a
     reviewer) with the highest expected harm first, then an exploration sample drawn from every
     other candidate, flagged or not; a market without a rule queues nothing. The draw is seeded,
-    so a replayed day queues the same creators."""
-    rng = np.random.default_rng(seed)
+    so a replayed day queues the same creators, and each market draws from its own stream, so that
+    one market's capacity never changes whom another market explores."""
     queues = []
     for market, rows in candidates.groupby("market", sort=True):
         rule = rules.get(str(market))
@@ -58,6 +60,7 @@ def review_queue(candidates: pd.DataFrame, rules: dict[str, QueueRule], seed: in
         ranked = rows.sort_values(["expected_harm", "creator_id"], ascending=[False, True], kind="stable")
         exploit = ranked.loc[ranked["flagged"].to_numpy(dtype=bool)].iloc[: capacity - explore]
         rest = ranked.drop(exploit.index)
+        rng = np.random.default_rng([seed, zlib.crc32(str(market).encode())])
         drawn = rest.iloc[np.sort(rng.choice(len(rest), size=explore, replace=False))]
         chosen = pd.concat([
             exploit.assign(exploration=False, review_probability=1.0),

@@ -1,0 +1,148 @@
+"""A day's governed decisions on a small simulated market, with real trained models: one decision
+per creator, a complete statement for every action, markets decided by their own policy alone."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+from creatorscore.explain import StatementOfReasons
+from creatorscore.locations import folder
+from creatorscore.policy import load_market_policies
+from creatorscore.policy.actions import Action
+from creatorscore.policy.apply import DECISION_COLUMNS, apply_policies
+from creatorscore.scoring.batch import score_creators
+from creatorscore.training.backtest import run_backtest
+from creatorscore.training.registry import RegisteredModel
+from creatorscore.training.tracking import model_record
+
+
+@pytest.fixture(scope="module")
+def day(training_frame, training_market_dir, fast_config, definitions):
+    """The latest snapshot's features, scores and tables, and the models that scored them."""
+    from creatorscore.contract.read import load_marketplace
+
+    models = []
+    for name in ("abuse_risk", "content_quality"):
+        backtest = run_backtest(training_frame, fast_config(name), definitions)
+        record = model_record(backtest, "run", "1", definitions.version, "key", "digest", 0, None)
+        models.append(RegisteredModel(record, backtest.booster))
+    features = training_frame[training_frame["as_of"] == training_frame["as_of"].max()]
+    features = features.reset_index(drop=True)
+    tables = load_marketplace(training_market_dir).tables
+    return features, score_creators(features, *models), tables, models[0]
+
+
+def _apply(day, definitions, policies=None, scored=None):
+    features, default_scored, tables, abuse = day
+    chosen = default_scored if scored is None else scored
+    return apply_policies(features, chosen, tables, abuse, definitions, load_market_policies(policies))
+
+
+@pytest.fixture(scope="module")
+def applied(day, definitions):
+    return _apply(day, definitions)
+
+
+def _edited(tmp_path, market: str, addition: str):
+    policies = tmp_path / "policies"
+    shutil.copytree(folder("policies"), policies)
+    path = policies / "markets" / f"{market}.yaml"
+    path.write_text(path.read_text() + addition)
+    return policies
+
+
+def test_every_scored_creator_gets_exactly_one_decision(applied, day):
+    decisions = applied.decisions
+    assert list(decisions.columns) == DECISION_COLUMNS
+    assert decisions["creator_id"].tolist() == day[1]["creator_id"].tolist()
+    assert set(decisions["action"]) <= {a.value for a in Action}
+    assert decisions["health"].between(0, 1000).all()
+    # the small market has actions to justify, or the statement test below proves nothing
+    assert (decisions["action"] != "none").sum() >= 3
+
+
+def test_each_action_carries_a_complete_statement_of_the_decision_taken(applied):
+    policies = load_market_policies()
+    acted = applied.decisions[applied.decisions["action"] != "none"]
+    for row in acted.itertuples():
+        statement = StatementOfReasons.model_validate_json(row.statement)
+        effect = policies[row.market].governance.effects[Action(row.action)]
+        assert statement.action == row.action and statement.grounds == list(row.grounds) != []
+        assert statement.proposed_action.startswith(effect.effect)
+        assert statement.decision_provision == effect.provision
+        assert statement.decision_account == effect.account
+        assert statement.decision_monetary == effect.monetary
+        assert statement.redress == policies[row.market].legal.redress and statement.laws_named
+        assert statement.territorial_scope == [row.market]
+        assert list(row.reason_codes) == [fact.feature for fact in statement.facts]
+    assert applied.decisions.loc[applied.decisions["action"] == "none", "statement"].isna().all()
+
+
+def test_a_markets_override_changes_no_other_markets_decisions(day, definitions, applied, tmp_path):
+    market = applied.decisions["market"].value_counts().idxmax()
+    policies = _edited(
+        tmp_path, market, "\nqueue:\n  capacity_per_day: 1\ntier_actions:\n  monitor: queue_for_review\n"
+    )
+    changed = _apply(day, definitions, policies)
+    before, after = applied.decisions, changed.decisions
+    others = (before["market"] != market).to_numpy()
+    pd.testing.assert_frame_equal(before[others], after[others])
+    assert not before[~others].equals(after[~others])
+    kept = lambda queue: queue[queue["market"] != market].reset_index(drop=True)  # noqa: E731
+    pd.testing.assert_frame_equal(kept(applied.queue), kept(changed.queue))
+    assert (changed.queue["market"] == market).sum() <= 1
+
+
+def test_a_creator_without_history_is_never_penalised_for_it(day, definitions):
+    features, scored, tables, _ = day
+    new = (features["tenure_days"] < 30).to_numpy()
+    assert new.any()
+    # the model is made to say the worst of every new creator: it must not count
+    alarming = scored.assign(
+        abuse_risk=scored["abuse_risk"].where(~new, 0.99),
+        risk_tier=scored["risk_tier"].where(~new, "restrict"),
+    )
+    decisions = _apply(day, definitions, scored=alarming).decisions
+    newcomers = decisions[new]
+    assert (newcomers["band"] == "cold_start").all()
+    assert newcomers.loc[newcomers["basis"] != "record", "action"].eq("none").all()
+    assert not newcomers.loc[newcomers["penalty"], "basis"].ne("record").any()
+
+
+def test_the_queue_keeps_each_markets_capacity_and_skips_the_penalised(applied):
+    capacity = {m: p.governance.queue.capacity_per_day for m, p in load_market_policies().items()}
+    queue = applied.queue
+    assert (queue.groupby("market").size() <= queue["market"].drop_duplicates().map(capacity).values).all()
+    queued = applied.decisions[applied.decisions["queued"]]
+    assert len(queued) == len(queue) and not queued["penalty"].any()
+    flagged = applied.decisions["action"] == "queue_for_review"
+    exploit = queue.loc[~queue["exploration"], "creator_id"]
+    assert exploit.isin(applied.decisions.loc[flagged, "creator_id"]).all()
+
+
+def test_a_restriction_applies_on_the_models_word_only_where_the_policy_automates_it(
+    day, definitions, tmp_path
+):
+    features, scored, _, _ = day
+    market = scored["market"].value_counts().idxmax()
+    rows = ((scored["market"] == market) & (features["tenure_days"] >= 30)).to_numpy()
+    forced = scored.assign(
+        risk_tier=scored["risk_tier"].where(~rows, "restrict"),
+        abuse_risk=scored["abuse_risk"].where(~rows, 0.9),
+    )
+    reviewed = _apply(day, definitions, scored=forced).decisions
+    policies = _edited(tmp_path, market, "\ntier_actions:\n  automated: [restrict_live_selling]\n")
+    automated = _apply(day, definitions, policies, scored=forced).decisions
+    model_only = rows & (reviewed["basis"] == "model").to_numpy()
+    assert model_only.sum() >= 10
+    assert reviewed.loc[model_only, "action"].eq("queue_for_review").all()
+    assert not reviewed.loc[model_only, "automated_decision"].any()
+    assert automated.loc[model_only, "action"].eq("restrict_live_selling").all()
+    assert automated.loc[model_only, "automated_decision"].all()
+    for text in automated.loc[model_only, "statement"]:
+        statement = StatementOfReasons.model_validate_json(text)
+        assert statement.automated_decision == "AUTOMATED_DECISION_FULLY"
+        assert statement.decision_provision == "DECISION_PROVISION_PARTIAL_SUSPENSION"
