@@ -39,6 +39,14 @@ DefinitionsOption = Annotated[
         help="Feature definitions folder (default: the checkout's features/, else the installed copy).",
     ),
 ]
+PoliciesOption = Annotated[
+    Path | None,
+    typer.Option(
+        envvar=VARIABLES["policies"],
+        help="Policies folder whose markets' risk tier thresholds cut the tiers (default: the "
+        "checkout's policies/, else the installed copy).",
+    ),
+]
 AsOfOption = Annotated[
     datetime | None,
     typer.Option(formats=MOMENT_FORMATS, help="As-of time (default: after the last fact)."),
