@@ -34,6 +34,7 @@ from creatorscore.explain import PeerIndex, explain_creators, peer_medians, tree
 from creatorscore.features import load
 from creatorscore.features.snapshots import every
 from creatorscore.features.training_set import build_training_set
+from creatorscore.policy import market_tiers
 from creatorscore.simulate import SimulationConfig, simulate
 
 TEST_SNAPSHOTS = 3
@@ -54,6 +55,7 @@ def main() -> None:
     args = parser.parse_args()
 
     definitions = load()
+    tiers = market_tiers()
     names = definitions.names
     started = time.perf_counter()
     tables = validate(
@@ -90,14 +92,17 @@ def main() -> None:
         for _ in range(args.repeats):
             shap_rates.append(rate(lambda b=booster: tree_contributions(b, latest), len(latest)))
             full_rates.append(
-                rate(lambda b=booster: explain_creators(b, latest, definitions, index), len(latest))
+                rate(
+                    lambda b=booster: explain_creators(b, latest, definitions, index, tiers=tiers),
+                    len(latest),
+                )
             )
         single, single_cpu = [], []
         rows = [latest.iloc[[i % len(latest)]] for i in range(args.single)]
-        explain_creators(booster, rows[0], definitions, index)
+        explain_creators(booster, rows[0], definitions, index, tiers=tiers)
         for row in rows:
             begun, cpu = time.perf_counter(), time.process_time()
-            explain_creators(booster, row, definitions, index)
+            explain_creators(booster, row, definitions, index, tiers=tiers)
             single.append(time.perf_counter() - begun)
             single_cpu.append(time.process_time() - cpu)
         cells = [

@@ -122,7 +122,8 @@ def where_the_time_goes(store: str, uri: str, ids: list[str]) -> None:
     print(f"  /explain 1 id in-process: TreeSHAP + reasons (2 models) {statistics.median(explain):.2f} ms, "
           f"validate + serialise {statistics.median(serialise):.2f} ms")  # fmt: skip
     started = time.perf_counter()
-    OnlineScorer(service.scorer.store, *service.scorer.models.values(), service.scorer.definitions)
+    scorer = service.scorer
+    OnlineScorer(scorer.store, *scorer.models.values(), scorer.definitions, scorer.tiers)
     print(f"  scoring the whole store once per generation: {time.perf_counter() - started:.1f} s")
 
 

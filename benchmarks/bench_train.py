@@ -21,6 +21,7 @@ import pandas as pd
 
 from creatorscore.contract.read import load_marketplace
 from creatorscore.features import compute_features, load, snapshots
+from creatorscore.policy import market_tiers
 from creatorscore.scoring.batch import score_creators
 from creatorscore.training.config import default_config
 from creatorscore.training.dataset import build_or_reuse, read_ground_truth
@@ -50,6 +51,7 @@ def main() -> None:
     parser.add_argument("--tuning-trials", type=int, default=10)
     args = parser.parse_args()
     definitions = load()
+    tiers = market_tiers()
     tables: dict = {}
 
     def tables_once() -> dict:
@@ -70,7 +72,9 @@ def main() -> None:
         runs = []
         for _ in range(args.repeat):
             started = time.perf_counter()
-            trained = train_model(frame, bench_config(name), definitions, key, str(args.data), truth, uri)
+            trained = train_model(
+                frame, bench_config(name), definitions, key, str(args.data), truth, uri, tiers=tiers
+            )
             runs.append(time.perf_counter() - started)
             versions[name] = trained.run.version
         parts = ", ".join(f"{k} {v:.1f} s" for k, v in trained.seconds.items())
@@ -96,7 +100,7 @@ def main() -> None:
     runs = []
     for _ in range(args.repeat):
         started = time.perf_counter()
-        scored = score_creators(features, *models)
+        scored = score_creators(features, *models, tiers)
         runs.append(time.perf_counter() - started)
     times = [round(r, 2) for r in runs]
     print(f"score {len(scored):,} creators: median {statistics.median(runs):.2f} s of {times}")

@@ -3,6 +3,7 @@
 Start it with `creatorscore serve` (or `bentoml serve service:CreatorScore` from this folder).
 Configuration is the environment: CREATORSCORE_API_KEYS or CREATORSCORE_API_KEYS_FILE,
 CREATORSCORE_STORE (default sqlite:///data/demo-features/online_store.sqlite), MLFLOW_TRACKING_URI,
+CREATORSCORE_POLICIES (the policies folder whose risk tier thresholds cut each market's tiers),
 CREATORSCORE_MAX_BODY_BYTES (default 1 MB), and BENTOML_HOME, whose model store keeps the last
 champions loaded for when the registry is down.
 """

@@ -42,6 +42,14 @@ def definitions():
 
 
 @pytest.fixture(scope="session")
+def tiers():
+    """Each market's risk tier thresholds from the checked-in policies/ (all markets share the base's)."""
+    from creatorscore.policy import market_tiers
+
+    return market_tiers()
+
+
+@pytest.fixture(scope="session")
 def small_tables() -> dict:
     """Validated tables of a small marketplace: the input every feature test starts from."""
     from creatorscore.contract import validate
@@ -101,7 +109,9 @@ def config_file(tmp_path_factory: pytest.TempPathFactory, fast_config):
 
 
 @pytest.fixture(scope="session")
-def champion_store(tmp_path_factory, training_frame, fast_config, definitions, training_market_dir) -> str:
+def champion_store(
+    tmp_path_factory, training_frame, fast_config, definitions, training_market_dir, tiers
+) -> str:
     """A SQLite MLflow store in which both models are trained once and hold the champion alias.
 
     The alias is set directly: the promotion gate has its own tests, and a tiny market need not
@@ -116,7 +126,14 @@ def champion_store(tmp_path_factory, training_frame, fast_config, definitions, t
     truth = read_ground_truth(training_market_dir)
     for name in SCORES:
         trained = train_model(
-            training_frame, fast_config(name), definitions, "test-key", str(training_market_dir), truth, uri
+            training_frame,
+            fast_config(name),
+            definitions,
+            "test-key",
+            str(training_market_dir),
+            truth,
+            uri,
+            tiers=tiers,
         )
         client(uri).set_registered_model_alias(name, CHAMPION, trained.run.version)
     return uri

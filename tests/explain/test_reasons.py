@@ -21,14 +21,19 @@ from creatorscore.explain.reasons import (
 
 
 @pytest.fixture(scope="module")
-def abuse_explanations(explained, definitions):
-    return explain_creators(explained.abuse, explained.latest, definitions, explained.peers)
+def abuse_explanations(explained, definitions, tiers):
+    return explain_creators(explained.abuse, explained.latest, definitions, explained.peers, tiers=tiers)
 
 
 @pytest.fixture(scope="module")
-def quality_explanations(explained, definitions):
+def quality_explanations(explained, definitions, tiers):
     return explain_creators(
-        explained.quality, explained.latest, definitions, explained.peers, model_name="content_quality"
+        explained.quality,
+        explained.latest,
+        definitions,
+        explained.peers,
+        model_name="content_quality",
+        tiers=tiers,
     )
 
 
@@ -246,53 +251,58 @@ def test_a_zero_peer_median_states_the_median_instead_of_a_ratio(definitions):
     assert text == "Average order of $12.50 over the last 28 days"
 
 
-def test_explaining_one_creator_gives_what_the_batch_gives(explained, definitions, abuse_explanations):
+def test_explaining_one_creator_gives_what_the_batch_gives(explained, definitions, abuse_explanations, tiers):
     index = PeerIndex.build(explained.peers, explained.abuse.feature_name())
     for row in (0, 17):
-        one = explain_creators(explained.abuse, explained.latest.iloc[[row]], definitions, index)
+        one = explain_creators(explained.abuse, explained.latest.iloc[[row]], definitions, index, tiers=tiers)
         assert one[0] == abuse_explanations[row]
 
 
-def test_renaming_a_creator_changes_nothing_but_its_id(explained, definitions, abuse_explanations):
+def test_renaming_a_creator_changes_nothing_but_its_id(explained, definitions, abuse_explanations, tiers):
     renamed = explained.latest.iloc[[3]].assign(creator_id="someone-else")
-    one = explain_creators(explained.abuse, renamed, definitions, explained.peers)[0]
+    one = explain_creators(explained.abuse, renamed, definitions, explained.peers, tiers=tiers)[0]
     assert one.model_dump(exclude={"creator_id"}) == abuse_explanations[3].model_dump(exclude={"creator_id"})
 
 
-def test_k_sets_how_many_reasons_are_given(explained, definitions):
-    two = explain_creators(explained.abuse, explained.latest, definitions, explained.peers, k=2)
+def test_k_sets_how_many_reasons_are_given(explained, definitions, tiers):
+    two = explain_creators(explained.abuse, explained.latest, definitions, explained.peers, k=2, tiers=tiers)
     assert max(len(e.reasons) for e in two) == 2 and max(len(e.mitigating) for e in two) == 2
 
 
-def test_no_rows_give_no_explanations(explained, definitions):
-    assert explain_creators(explained.abuse, explained.latest.head(0), definitions, explained.peers) == []
+def test_no_rows_give_no_explanations(explained, definitions, tiers):
+    assert (
+        explain_creators(explained.abuse, explained.latest.head(0), definitions, explained.peers, tiers=tiers)
+        == []
+    )
 
 
-def test_explanations_never_mention_buyer_ids(explained, definitions, abuse_explanations):
+def test_explanations_never_mention_buyer_ids(explained, definitions, abuse_explanations, tiers):
     buyers = set(explained.tables["orders"]["buyer_id"].astype(str))
     careless = explained.latest.copy()
     careless["buyer_id"] = explained.tables["orders"]["buyer_id"].iloc[0]
-    explanations = explain_creators(explained.abuse, careless, definitions, explained.peers)
+    explanations = explain_creators(explained.abuse, careless, definitions, explained.peers, tiers=tiers)
     text = json.dumps([e.model_dump(mode="json") for e in explanations + abuse_explanations])
     tokens = set(re.findall(r"[A-Za-z0-9_\-]+", text))
     assert not tokens & buyers
     assert "buyer_id" not in text
 
 
-def test_an_unknown_model_name_is_refused(explained, definitions):
+def test_an_unknown_model_name_is_refused(explained, definitions, tiers):
     with pytest.raises(ValueError, match="no explanation settings"):
-        explain_creators(explained.abuse, explained.latest, definitions, explained.peers, model_name="churn")
+        explain_creators(
+            explained.abuse, explained.latest, definitions, explained.peers, model_name="churn", tiers=tiers
+        )
 
 
-def test_explaining_leaves_the_garbage_collector_as_it_found_it(explained, definitions):
+def test_explaining_leaves_the_garbage_collector_as_it_found_it(explained, definitions, tiers):
     import gc
 
     assert gc.isenabled()
-    explain_creators(explained.abuse, explained.latest.head(3), definitions, explained.peers)
+    explain_creators(explained.abuse, explained.latest.head(3), definitions, explained.peers, tiers=tiers)
     assert gc.isenabled()
     gc.disable()
     try:
-        explain_creators(explained.abuse, explained.latest.head(3), definitions, explained.peers)
+        explain_creators(explained.abuse, explained.latest.head(3), definitions, explained.peers, tiers=tiers)
         assert not gc.isenabled()
     finally:
         gc.enable()

@@ -6,6 +6,7 @@ import pytest
 
 from creatorscore.contract.schema import POLICIES
 from creatorscore.explain import (
+    MarketTiers,
     StatementOfReasons,
     Tier,
     TierThresholds,
@@ -47,15 +48,19 @@ TRANSPARENCY_DATABASE_FIELDS = {
 
 
 @pytest.fixture(scope="module")
-def statements(explained, definitions):
+def statements(explained, definitions, tiers):
     scores = [
-        e.score for e in explain_creators(explained.abuse, explained.latest, definitions, explained.peers)
+        e.score
+        for e in explain_creators(
+            explained.abuse, explained.latest, definitions, explained.peers, tiers=tiers
+        )
     ]
     # thresholds at the score quartiles, so that every tier occurs in the small marketplace
     monitor, review, restrict = np.quantile(scores, [0.25, 0.5, 0.75])
     cuts = TierThresholds(monitor=monitor, review=review, restrict=restrict)
+    quartiles = MarketTiers(dict.fromkeys(tiers.by_market, cuts))
     explanations = explain_creators(
-        explained.abuse, explained.latest, definitions, explained.peers, thresholds=cuts
+        explained.abuse, explained.latest, definitions, explained.peers, tiers=quartiles
     )
     legal = {market: policy.legal for market, policy in load_market_policies().items()}
     return [
@@ -194,13 +199,14 @@ def test_every_abuse_reason_names_its_policy_and_clause_or_says_there_is_none(st
                 assert any(reason.policy_text == relied for relied in statement.policies_relied_on)
 
 
-def test_a_quality_explanation_cannot_ground_a_statement(explained, definitions):
+def test_a_quality_explanation_cannot_ground_a_statement(explained, definitions, tiers):
     quality = explain_creators(
         explained.quality,
         explained.latest.head(1),
         definitions,
         explained.peers,
         model_name="content_quality",
+        tiers=tiers,
     )[0]
     legal = load_market_policies()[quality.market].legal
     record = EnforcementRecord(creator_id=quality.creator_id, as_of=quality.as_of, violations=[], cases=[])

@@ -10,7 +10,7 @@ import pytest
 
 from creatorscore.explain import StatementOfReasons
 from creatorscore.locations import folder
-from creatorscore.policy import load_market_policies
+from creatorscore.policy import load_market_policies, market_tiers
 from creatorscore.policy.actions import Action
 from creatorscore.policy.apply import DECISION_COLUMNS, apply_policies
 from creatorscore.scoring.batch import score_creators
@@ -32,7 +32,7 @@ def day(training_frame, training_market_dir, fast_config, definitions):
     features = training_frame[training_frame["as_of"] == training_frame["as_of"].max()]
     features = features.reset_index(drop=True)
     tables = load_marketplace(training_market_dir).tables
-    return features, score_creators(features, *models), tables, models[0]
+    return features, score_creators(features, *models, market_tiers()), tables, models[0]
 
 
 def _apply(day, definitions, policies=None, scored=None):

@@ -43,10 +43,10 @@ def test_neighbourhood_holds_no_unrelated_creator(small_tables):
     assert 1 < kept["creators"]["creator_id"].nunique() < len(small_tables["creators"])
 
 
-def test_explanations_are_of_the_served_models(scored, definitions):
+def test_explanations_are_of_the_served_models(scored, definitions, tiers):
     creator = str(scored.features["creator_id"].iloc[0])
     explained = explain_creator(
-        scored.features, definitions, scored.abuse, scored.quality, creator, scored.tables
+        scored.features, definitions, scored.abuse, scored.quality, creator, scored.tables, tiers
     )
     row = scored.features[scored.features["creator_id"] == creator]
     for explanation, model in (
@@ -64,15 +64,17 @@ def test_explanations_are_of_the_served_models(scored, definitions):
     assert 0 < explained.abuse_risk_market_pct <= 1
 
 
-def test_an_unknown_creator_is_a_user_error(scored, definitions):
+def test_an_unknown_creator_is_a_user_error(scored, definitions, tiers):
     with pytest.raises(UserError, match="creator nobody is not in the data"):
-        explain_creator(scored.features, definitions, scored.abuse, scored.quality, "nobody", scored.tables)
+        explain_creator(
+            scored.features, definitions, scored.abuse, scored.quality, "nobody", scored.tables, tiers
+        )
 
 
-def test_case_file_escapes_what_the_data_holds(scored, definitions):
+def test_case_file_escapes_what_the_data_holds(scored, definitions, tiers):
     creator = str(scored.features["creator_id"].iloc[0])
     page = creator_case_file(
-        scored.tables, scored.features, definitions, scored.abuse, scored.quality, creator
+        scored.tables, scored.features, definitions, scored.abuse, scored.quality, creator, tiers
     )
     html = render(page)
     assert "log-odds" in html and "calibrated probability" in html and "Statement of reasons" in html

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from creatorscore.errors import UserError
-from creatorscore.explain import risk_tiers
 from creatorscore.scoring.batch import check_definitions, score_creators
 from creatorscore.serving.schemas import CreatorScore
 from creatorscore.training.backtest import run_backtest
@@ -27,9 +26,9 @@ def champions(training_frame, fast_config, definitions):
     ]
 
 
-def test_scores_every_creator_with_percentiles_within_market(champions, training_frame):
+def test_scores_every_creator_with_percentiles_within_market(champions, training_frame, tiers):
     latest = training_frame[training_frame["as_of"] == training_frame["as_of"].max()]
-    scored = score_creators(latest, *champions)
+    scored = score_creators(latest, *champions, tiers)
     assert len(scored) == len(latest) and scored["creator_id"].is_unique
     assert scored["abuse_risk"].between(0, 1).all()
     for column in ("abuse_risk_market_pct", "content_quality_market_pct"):
@@ -38,18 +37,20 @@ def test_scores_every_creator_with_percentiles_within_market(champions, training
     assert set(scored["abuse_risk_version"]) == {"3"}
 
 
-def test_batch_scores_carry_every_field_of_a_score_item_the_risk_tier_included(champions, training_frame):
+def test_batch_scores_carry_every_field_of_a_score_item_the_risk_tier_included(
+    champions, training_frame, tiers
+):
     """Batch rows hold each /score item field, as_of per row where a response states it once;
     batch adds the model versions per row, which a response carries once as model_versions."""
     latest = training_frame[training_frame["as_of"] == training_frame["as_of"].max()]
-    scored = score_creators(latest, *champions)
+    scored = score_creators(latest, *champions, tiers)
     assert set(CreatorScore.model_fields) <= set(scored.columns)
     assert set(scored.columns) - set(CreatorScore.model_fields) == {
         "abuse_risk_version",
         "content_quality_version",
     }
     assert scored["risk_tier"].tolist() == [
-        tier.value for tier in risk_tiers(scored["abuse_risk"].to_numpy())
+        tier.value for tier in tiers.tiers(scored["abuse_risk"].to_numpy(), scored["market"].to_numpy())
     ]
     CreatorScore.model_validate(scored.iloc[0].to_dict())
 

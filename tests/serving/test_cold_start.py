@@ -18,7 +18,7 @@ pytestmark = pytest.mark.xdist_group("serving")
 
 
 @pytest.fixture(scope="module")
-def population(champion_store, online_store) -> pd.DataFrame:
+def population(champion_store, online_store, tiers) -> pd.DataFrame:
     """The store's creators scored by batch scoring, with their categories."""
     from creatorscore.features.store import open_store
     from creatorscore.scoring.batch import score_creators
@@ -26,7 +26,7 @@ def population(champion_store, online_store) -> pd.DataFrame:
 
     features = open_store(online_store).read_all()
     models = [load_champion(name, champion_store) for name in ("abuse_risk", "content_quality")]
-    return score_creators(features, *models).assign(category=features["category"])
+    return score_creators(features, *models, tiers).assign(category=features["category"])
 
 
 def test_a_creator_onboarded_since_materialisation_gets_the_median_of_their_market_and_category(

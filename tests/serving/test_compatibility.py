@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import subprocess
 import time
 
 import pytest
 
 from creatorscore.features.store import open_store
+from creatorscore.locations import folder
 from creatorscore.serving.compatibility import mismatch
 from creatorscore.training.registry import load_champion
 from tests.servers import free_port
@@ -69,4 +71,26 @@ def test_serve_on_a_stale_store_exits_at_once_with_one_line_naming_materialize(
         f"error: the online store was materialised with feature definitions 0123456789abcdef but the "
         f"service uses {definitions.version}: run "
         f"`creatorscore features materialize --data DIR --store {stale}`"
+    )
+
+
+def test_serve_with_a_malformed_policy_exits_at_once_with_one_line_naming_file_and_field(
+    tmp_path, online_store, champion_store, keys_file
+):
+    policies = tmp_path / "policies"
+    shutil.copytree(folder("policies"), policies)
+    market = policies / "markets" / "SG.yaml"
+    market.write_text(market.read_text() + "\ntiers: {review: 0.9}\n")
+    done = subprocess.run(
+        [*serve_command(online_store, champion_store, free_port()), "--policy", str(policies)],
+        env=service_env(keys_file, tmp_path / "bentoml"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr
+    assert lines[0] == (
+        "error: policies/markets/SG.yaml: tiers: thresholds must satisfy monitor <= review <= restrict"
     )

@@ -19,7 +19,7 @@ BODIES = {
 
 
 @pytest.fixture(scope="module")
-def batch(champion_store, online_store):
+def batch(champion_store, online_store, tiers):
     """Batch scoring of the online store's features, as `creatorscore score` computes them."""
     from creatorscore.features.store import open_store
     from creatorscore.scoring.batch import score_creators
@@ -27,7 +27,7 @@ def batch(champion_store, online_store):
 
     features = open_store(online_store).read_all()
     models = [load_champion(name, champion_store) for name in ("abuse_risk", "content_quality")]
-    return score_creators(features, *models).set_index("creator_id"), features
+    return score_creators(features, *models, tiers).set_index("creator_id"), features
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from creatorscore.errors import UserError
+from creatorscore.explain import MarketTiers, TierThresholds, risk_tiers
 from creatorscore.features.store import open_store
 from creatorscore.scoring.batch import score_creators
 from creatorscore.serving.online import SCORE_FIELDS, OnlineScorer
@@ -33,12 +35,12 @@ def store_uri(tmp_path, online_store):
 
 
 @pytest.fixture
-def scorer_of(champions, definitions):
+def scorer_of(champions, definitions, tiers):
     """Scorers of a store, their watchers stopped after the test."""
     made = []
 
-    def make(uri: str) -> OnlineScorer:
-        made.append(OnlineScorer(open_store(uri), *champions, definitions))
+    def make(uri: str, market_tiers: MarketTiers | None = None) -> OnlineScorer:
+        made.append(OnlineScorer(open_store(uri), *champions, definitions, market_tiers or tiers))
         return made[-1]
 
     yield make
@@ -56,9 +58,9 @@ def _generation_served(scorer: OnlineScorer, generation: str, timeout: float = 6
     return False
 
 
-def test_lookups_equal_batch_scores_of_the_whole_store(store_uri, scorer_of, champions, definitions):
+def test_lookups_equal_batch_scores_of_the_whole_store(store_uri, scorer_of, champions, definitions, tiers):
     scorer = scorer_of(store_uri)
-    batch = score_creators(open_store(store_uri).read_all(), *champions).set_index("creator_id")
+    batch = score_creators(open_store(store_uri).read_all(), *champions, tiers).set_index("creator_id")
     ids = batch.index[::7].tolist()
     items = pd.DataFrame([item.model_dump() for item in scorer.score(ids)]).set_index("creator_id")
     columns = list(SCORE_FIELDS[1:])
@@ -68,11 +70,11 @@ def test_lookups_equal_batch_scores_of_the_whole_store(store_uri, scorer_of, cha
 
 
 def test_what_if_rows_of_stored_vectors_get_the_batch_percentiles_and_tier_ties_included(
-    store_uri, scorer_of, champions, definitions
+    store_uri, scorer_of, champions, definitions, tiers
 ):
     scorer = scorer_of(store_uri)
     vectors = open_store(store_uri).read_all()
-    batch = score_creators(vectors, *champions)
+    batch = score_creators(vectors, *champions, tiers)
     tied = batch[batch.duplicated(["market", "abuse_risk"], keep=False)].index[:10]
     rows = vectors.loc[[*tied, *batch.index[::97]]]
     assert len(tied) > 1  # ties within a market are where two percentile rules part
@@ -80,6 +82,27 @@ def test_what_if_rows_of_stored_vectors_get_the_batch_percentiles_and_tier_ties_
     columns = list(SCORE_FIELDS[1:])
     expected = batch.loc[rows.index, columns].reset_index(drop=True)
     pd.testing.assert_frame_equal(items[columns], expected, check_exact=True, check_dtype=False)
+
+
+def test_scores_explanations_and_what_if_rows_take_the_tier_of_their_markets_policy(
+    store_uri, scorer_of, definitions, tiers
+):
+    everything_restricted = TierThresholds(monitor=0.0, review=0.0, restrict=0.0)
+    cuts = MarketTiers({**tiers.by_market, "VN": everything_restricted})
+    scorer = scorer_of(store_uri, cuts)
+    vectors = open_store(store_uri).read_all()
+    ids = [vectors.loc[vectors["market"] == market, "creator_id"].iloc[0] for market in ("VN", "TH")]
+    shipped = tiers.thresholds("TH")
+    vn, th = scorer.score(ids)
+    assert vn.risk_tier == "restrict" and th.risk_tier == _tier_at(th.abuse_risk, shipped)
+    explained = scorer.explain(ids)
+    assert [item.explanations[0].tier for item in explained] == [vn.risk_tier, th.risk_tier]
+    rows = vectors.set_index("creator_id").loc[ids, ["market", "category", *definitions.names]]
+    assert [item["risk_tier"] for item in scorer.score_rows(rows)] == [vn.risk_tier, th.risk_tier]
+
+
+def _tier_at(abuse_risk: float, thresholds: TierThresholds) -> str:
+    return risk_tiers(np.array([abuse_risk]), thresholds)[0].value
 
 
 def test_explaining_only_unknown_ids_answers_each_as_unknown(store_uri, scorer_of):
@@ -91,7 +114,7 @@ def test_explaining_only_unknown_ids_answers_each_as_unknown(store_uri, scorer_o
 
 
 def test_a_new_generation_is_served_once_scored_in_the_background(
-    store_uri, scorer_of, champions, definitions
+    store_uri, scorer_of, champions, definitions, tiers
 ):
     scorer = scorer_of(store_uri)
     vectors = open_store(store_uri).read_all()
@@ -100,7 +123,7 @@ def test_a_new_generation_is_served_once_scored_in_the_background(
     changed.loc[0, "refund_rate_28d"] = 0.9
     open_store(store_uri).write(changed, definitions.names, definitions.version)
     assert _generation_served(scorer, open_store(store_uri).metadata().generation)
-    rescored = score_creators(changed, *champions).set_index("creator_id")
+    rescored = score_creators(changed, *champions, tiers).set_index("creator_id")
     assert scorer.score([creator])[0].abuse_risk == rescored.loc[creator, "abuse_risk"]
     assert scorer.problem is None
 

@@ -28,11 +28,11 @@ def mlflow_server(tmp_path):
 
 
 def test_training_logs_and_registers_on_a_real_mlflow_server(
-    mlflow_server, training_frame, fast_config, definitions, training_market_dir
+    mlflow_server, training_frame, fast_config, definitions, training_market_dir, tiers
 ):
     trained = train_model(
         training_frame, fast_config("content_quality"), definitions, "server-key", str(training_market_dir),
-        None, mlflow_server,
+        None, mlflow_server, tiers=tiers,
     )  # fmt: skip
     loaded = load_model("content_quality", trained.run.version, mlflow_server)
     assert loaded.record.definitions_version == definitions.version

@@ -23,7 +23,7 @@ from tests.training.copies import copy_store, logged_model_file
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory, training_frame, fast_config, definitions, training_market_dir):
+def store(tmp_path_factory, training_frame, fast_config, definitions, training_market_dir, tiers):
     """A tracking store holding one trained abuse_risk version, promoted to champion."""
     from creatorscore.training.dataset import read_ground_truth
 
@@ -31,7 +31,7 @@ def store(tmp_path_factory, training_frame, fast_config, definitions, training_m
     config = fast_config("abuse_risk")
     trained = train_model(
         training_frame, config, definitions, "test-key", str(training_market_dir),
-        read_ground_truth(training_market_dir), uri,
+        read_ground_truth(training_market_dir), uri, tiers=tiers,
     )  # fmt: skip
     return uri, trained, config
 
@@ -141,13 +141,14 @@ def _other_definitions(tmp_path):
 
 
 def test_a_champion_on_other_definitions_is_compared_through_its_recorded_predictions(
-    store, training_frame, training_market_dir, tmp_path
+    store, training_frame, training_market_dir, tmp_path, tiers
 ):
     uri, trained, config = copy_store(store[0], tmp_path / "store"), store[1], store[2]
     client(uri).set_registered_model_alias(config.name, CHAMPION, trained.run.version)
     candidate = train_model(
-        training_frame, config, _other_definitions(tmp_path), "other", str(training_market_dir), None, uri
-    )
+        training_frame, config, _other_definitions(tmp_path), "other", str(training_market_dir), None, uri,
+        tiers=tiers,
+    )  # fmt: skip
     assert candidate.record.compared_champion_version is None  # its evidence models cannot score these
     assert candidate.record.test_rows_digest == trained.record.test_rows_digest
     _, decision = promote(config.name, None, config, uri)
@@ -155,14 +156,15 @@ def test_a_champion_on_other_definitions_is_compared_through_its_recorded_predic
 
 
 def test_a_champion_tested_on_other_rows_is_not_compared_unless_forced_with_a_reason(
-    store, training_frame, fast_config, training_market_dir, tmp_path
+    store, training_frame, fast_config, training_market_dir, tmp_path, tiers
 ):
     uri, trained, config = copy_store(store[0], tmp_path / "store"), store[1], store[2]
     client(uri).set_registered_model_alias(config.name, CHAMPION, trained.run.version)
     shorter = fast_config("abuse_risk", split={"test_snapshots": 1})
     candidate = train_model(
-        training_frame, shorter, _other_definitions(tmp_path), "other", str(training_market_dir), None, uri
-    )
+        training_frame, shorter, _other_definitions(tmp_path), "other", str(training_market_dir), None, uri,
+        tiers=tiers,
+    )  # fmt: skip
     assert candidate.record.test_rows_digest != trained.record.test_rows_digest
     version, decision = promote(config.name, None, config, uri)
     assert not decision.promote and "tested on different rows" in decision.reason

@@ -18,13 +18,15 @@ UNDERFIT = {"num_leaves": 3, "learning_rate": 0.01, "min_child_samples": 400, "m
 
 
 @pytest.fixture(scope="module")
-def tuned(tmp_path_factory, champion_store, training_frame, fast_config, definitions, training_market_dir):
+def tuned(
+    tmp_path_factory, champion_store, training_frame, fast_config, definitions, training_market_dir, tiers
+):
     """A tuned abuse_risk version logged to a copy of the session's store (copied: creating a
     new MLflow store costs seconds)."""
     config = fast_config("abuse_risk", lightgbm=UNDERFIT, tuning={"trials": TRIALS, "minutes": 1})
     uri = copy_store(champion_store, tmp_path_factory.mktemp("tuning") / "store")
     trained = train_model(
-        training_frame, config, definitions, "tuning-key", str(training_market_dir), uri=uri
+        training_frame, config, definitions, "tuning-key", str(training_market_dir), uri=uri, tiers=tiers
     )
     return config, trained, uri
 

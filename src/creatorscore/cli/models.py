@@ -13,6 +13,7 @@ from creatorscore.cli.options import (
     DataOption,
     DefinitionsOption,
     ModelOption,
+    PoliciesOption,
     TrackingOption,
     err,
     load_for_features,
@@ -53,11 +54,13 @@ def train(
         "data/training-sets"
     ),
     definitions: DefinitionsOption = None,
+    policies: PoliciesOption = None,
 ) -> None:
     """Backtest a model on the future, beside its baselines; log and register it in MLflow."""
     import hashlib
 
     from creatorscore.features import DEFAULT_DIR, load
+    from creatorscore.policy import market_tiers
     from creatorscore.training.dataset import build_or_reuse, read_ground_truth
     from creatorscore.training.pipeline import train_model, training_set_from_file
 
@@ -67,6 +70,7 @@ def train(
     if not training_set:
         refuse_output_in_inputs(cache_dir, data, definitions, "--cache-dir")
     defs = load(definitions or DEFAULT_DIR)
+    tiers = market_tiers(policies)  # the run's calibration per tier is judged at these
     if training_set:
         frame = training_set_from_file(training_set, defs)
         key = f"{hashlib.sha256(training_set.read_bytes()).hexdigest()[:16]}-{defs.version}"
@@ -80,7 +84,7 @@ def train(
         )
     with stages() as on_stage:
         trained = train_model(
-            frame, chosen, defs, key, str(data), read_ground_truth(data), tracking_uri, on_stage
+            frame, chosen, defs, key, str(data), read_ground_truth(data), tracking_uri, on_stage, tiers=tiers
         )
     wide = Console()  # pipes default to 80 columns, too few for a column per scorer
     wide.width = max(wide.width, 130)
@@ -181,20 +185,24 @@ def score(
     as_of: AsOfOption = None,
     tracking_uri: TrackingOption = None,
     definitions: DefinitionsOption = None,
+    policies: PoliciesOption = None,
 ) -> None:
-    """Score every creator with both champion models at one as-of time."""
+    """Score every creator with both champion models at one as-of time, each tier at its market's
+    thresholds."""
     from creatorscore.features import compute_features, snapshots
     from creatorscore.outputs import write_table
+    from creatorscore.policy import market_tiers
     from creatorscore.scoring.batch import SCORES, check_definitions, score_creators
     from creatorscore.training.registry import load_champion
 
     refuse_output_in_inputs(out, data, definitions)
+    tiers = market_tiers(policies)  # a malformed policy fails before any data is read
     champions = [load_champion(name, tracking_uri) for name in SCORES]
     tables, defs = load_for_features(data, definitions)
     check_definitions(champions, defs.version)
     moment = utc([as_of])[0] if as_of else snapshots.default_as_of(tables)
     with step(f"computing features and scoring as of {moment:%Y-%m-%d %H:%M}"):
-        scored = score_creators(compute_features(tables, [moment], defs), *champions)
+        scored = score_creators(compute_features(tables, [moment], defs), *champions, tiers)
     write_table(out, scored)
     wide = Console()
     wide.width = max(wide.width, 110)

@@ -49,6 +49,7 @@ def policy_apply(
     from creatorscore.outputs import write_table
     from creatorscore.policy import load_market_policies
     from creatorscore.policy.apply import apply_policies
+    from creatorscore.policy.legal import tiers_of
     from creatorscore.scoring.batch import SCORES, check_definitions, score_creators
     from creatorscore.training.registry import load_champion
 
@@ -60,7 +61,7 @@ def policy_apply(
     moment = utc([as_of])[0] if as_of else snapshots.default_as_of(tables)
     with step(f"computing features and scoring as of {moment:%Y-%m-%d %H:%M}"):
         features = compute_features(tables, [moment], defs)
-        scored = score_creators(features, *champions)
+        scored = score_creators(features, *champions, tiers_of(policies))
     with step("applying each market's policy: health, actions, rewards, statements, queues"):
         applied = apply_policies(features, scored, tables, champions[0], defs, policies, seed)
     out.mkdir(parents=True, exist_ok=True)

@@ -40,6 +40,13 @@ class Format(StrEnum):
     text = "text"
 
 
+def _tiers():
+    """Each market's tier thresholds, from the policies folder the legal frames are read from."""
+    from creatorscore.policy import market_tiers
+
+    return market_tiers()
+
+
 def _champions(tracking_uri: str | None):
     from creatorscore.scoring.batch import SCORES
     from creatorscore.training.registry import load_champion
@@ -90,6 +97,7 @@ def report_creator(
     if (creator_id is None) == (top is None):
         raise UserError("give --id or --top, not both and not neither")
     refuse_output_in_inputs(out, data, definitions)
+    tiers = _tiers()
     champions = _champions(tracking_uri)
     tables, defs, features = _features_at(data, as_of, definitions, champions)
     if top is None:
@@ -100,7 +108,7 @@ def report_creator(
         targets = {cid: out / f"case-{cid}.html" for cid in highest}
     for cid, path in targets.items():
         with step(f"case file of {cid}"):
-            page = creator_case_file(tables, features, defs, *champions, cid)
+            page = creator_case_file(tables, features, defs, *champions, cid, tiers)
         _write(page, path)
 
 
@@ -122,6 +130,7 @@ def report_model(
     from creatorscore.scoring.batch import check_definitions
     from creatorscore.training.registry import client, load_model, read_test_predictions
 
+    tiers = _tiers()
     registered = load_model(model, version, tracking_uri)
     record = registered.record
     mlflow_client = client(tracking_uri)
@@ -137,7 +146,7 @@ def report_model(
     moments = [pd.Timestamp(moment) for moment in record.test_moments]
     with step(f"rebuilding {len(moments)} test snapshots and explaining them"):
         rows = held_out_rows(tables, defs, moments, record.horizon_days, record.target)
-        page = model_report(registered, defs, rows, metrics, predictions)
+        page = model_report(registered, defs, rows, metrics, predictions, tiers)
     _write(page, out)
     mlflow_client.log_artifact(registered.record.run_id, str(out), "reports")
     err.print(f"logged to run {registered.record.run_id} under reports/{out.name}", highlight=False)
@@ -170,11 +179,12 @@ def report_cohort(
     from creatorscore.reports.cohort import cohort_mask, cohort_report
 
     refuse_output_in_inputs(out, data, definitions)
+    tiers = _tiers()
     champions = _champions(tracking_uri)
     _, defs, features = _features_at(data, as_of, definitions, champions)
     cohort_mask(features, market, category)  # an unknown market fails before TreeSHAP runs
     with step("explaining every creator"):
-        page = cohort_report(features, defs, *champions, market, category)
+        page = cohort_report(features, defs, *champions, tiers, market, category)
     _write(page, out)
 
 
@@ -195,9 +205,10 @@ def explain(
     """A creator's statement of reasons in their market's legal frame, with both explanations."""
     from creatorscore.reports.creator import explain_creator
 
+    tiers = _tiers()
     champions = _champions(tracking_uri)
     tables, defs, features = _features_at(data, as_of, definitions, champions)
-    explained = explain_creator(features, defs, *champions, creator_id, tables)
+    explained = explain_creator(features, defs, *champions, creator_id, tables, tiers)
     if output == Format.json:
         typer.echo(explained.model_dump_json(indent=2))
         return

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from creatorscore.cli.options import TrackingOption, err
+from creatorscore.cli.options import PoliciesOption, TrackingOption, err
 from creatorscore.errors import UserError
 from creatorscore.locations import VARIABLES, folder
 from creatorscore.redact import redact, redact_uri
@@ -34,6 +34,7 @@ def serve(
         ),
     ] = None,
     tracking_uri: TrackingOption = None,
+    policies: PoliciesOption = None,
     max_body_bytes_: Annotated[
         int | None,
         typer.Option(
@@ -46,9 +47,11 @@ def serve(
     """Serve both champion models over HTTP (BentoML); keys from $CREATORSCORE_API_KEYS[_FILE].
 
     The service is serving/service.py of $CREATORSCORE_SERVING, else of the checkout, else the
-    installed copy; its feature definitions are found likewise ($CREATORSCORE_FEATURES)."""
+    installed copy; its feature definitions are found likewise ($CREATORSCORE_FEATURES), and so
+    are the policies whose risk tier thresholds it cuts tiers at (--policy)."""
     from creatorscore.features import load
     from creatorscore.features.store import open_store
+    from creatorscore.policy import market_tiers
     from creatorscore.serving.cold_start import DATA_VARIABLE, CreatorsTable
     from creatorscore.serving.compatibility import mismatch
     from creatorscore.serving.limits import MAX_BODY_VARIABLE, max_body_bytes
@@ -57,6 +60,8 @@ def serve(
 
     ApiKeys.from_environment()  # a missing or malformed key list fails here, in one line
     body_cap = max_body_bytes_ or max_body_bytes()  # and so does a malformed body cap
+    policies = folder("policies", policies).resolve()  # absolute: the service runs from serving/
+    market_tiers(policies)  # a malformed policy fails here too, not in every worker BentoML starts
     given_store, store = store, _absolute(store)
     meta = open_store(store).metadata()
     serving_dir = service_folder()
@@ -87,6 +92,7 @@ def serve(
         STORE_VARIABLE: store,
         "CREATORSCORE_WORKERS": str(workers),
         MAX_BODY_VARIABLE: str(body_cap),
+        VARIABLES["policies"]: str(policies),
         "MLFLOW_TRACKING_URI": _absolute(registry.tracking_uri(tracking_uri)),
         **({DATA_VARIABLE: str(data.resolve())} if data else {}),
     }

@@ -7,8 +7,8 @@ from creatorscore.explain.reasons import Reason
 from creatorscore.explain.record import EnforcementRecord, enforcement_record
 from creatorscore.explain.statement import StatementOfReasons, readable_statement, statement_of_reasons
 from creatorscore.explain.tiers import (
-    DEFAULT_THRESHOLDS,
     TIERS,
+    MarketTiers,
     Tier,
     TierThresholds,
     market_percentiles,
@@ -16,12 +16,12 @@ from creatorscore.explain.tiers import (
 )
 
 __all__ = [
-    "DEFAULT_THRESHOLDS",
     "EnforcementRecord",
     "SCORE_KINDS",
     "TIERS",
     "Contributions",
     "Explanation",
+    "MarketTiers",
     "PeerIndex",
     "Reason",
     "StatementOfReasons",

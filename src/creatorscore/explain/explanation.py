@@ -24,7 +24,7 @@ from creatorscore.contract.schema import POLICY_CLAUSES
 from creatorscore.explain.contributions import Contributions, tree_contributions
 from creatorscore.explain.peers import PeerIndex, peer_values
 from creatorscore.explain.reasons import FactGroups, RankedFacts, Reason, rank_facts, render
-from creatorscore.explain.tiers import DEFAULT_THRESHOLDS, Tier, TierThresholds, risk_tiers
+from creatorscore.explain.tiers import MarketTiers, Tier
 from creatorscore.features.definitions import Definitions
 
 
@@ -74,7 +74,8 @@ class Explanation(BaseModel):
     score: float
     score_meaning: str
     tier: Tier | None = Field(
-        description="Risk tier of the calibrated abuse probability; None for other models."
+        description="Risk tier of the calibrated abuse probability at its market's thresholds; None for "
+        "other models."
     )
     reasons: list[Reason] = Field(
         description="Up to k facts pushing towards the adverse outcome, strongest first."
@@ -88,15 +89,16 @@ def explain_creators(
     definitions: Definitions,
     peers: pd.DataFrame | PeerIndex,
     *,
+    tiers: MarketTiers,
     model_name: str = "abuse_risk",
     model_version: str | None = None,
     calibrate: Callable[[np.ndarray], np.ndarray] | None = None,
     k: int = 4,
-    thresholds: TierThresholds = DEFAULT_THRESHOLDS,
 ) -> list[Explanation]:
     """One explanation per row of `frame` (keys, market, category and the model's features).
 
-    `peers` comes from `peer_medians`; `calibrate` maps raw margins to the served probability
+    `peers` comes from `peer_medians`; `tiers` are the markets' thresholds (each row's tier is
+    that of its market's policy); `calibrate` maps raw margins to the served probability
     (the registry's calibrator; a plain sigmoid when None). Contributions are explained in
     margin space because a calibrated probability is not a sum of per-feature parts.
     """
@@ -107,11 +109,11 @@ def explain_creators(
         frame,
         definitions,
         peers,
+        tiers=tiers,
         model_name=model_name,
         model_version=model_version,
         calibrate=calibrate,
         k=k,
-        thresholds=thresholds,
     )
 
 
@@ -121,11 +123,11 @@ def explanations_from(
     definitions: Definitions,
     peers: pd.DataFrame | PeerIndex,
     *,
+    tiers: MarketTiers,
     model_name: str = "abuse_risk",
     model_version: str | None = None,
     calibrate: Callable[[np.ndarray], np.ndarray] | None = None,
     k: int = 4,
-    thresholds: TierThresholds = DEFAULT_THRESHOLDS,
 ) -> list[Explanation]:
     """Explanations from contributions already computed (reports reuse them for waterfall charts)."""
     kind = _kind(model_name)
@@ -140,7 +142,7 @@ def explanations_from(
             model_version,
             calibrate,
             k,
-            thresholds,
+            tiers,
         )
 
 
@@ -154,15 +156,15 @@ def _explanations(
     model_version: str | None,
     calibrate: Callable[[np.ndarray], np.ndarray] | None,
     k: int,
-    thresholds: TierThresholds,
+    tiers: MarketTiers,
 ) -> list[Explanation]:
     groups, version = _prepared(definitions, contributions.feature_names)
     margin = contributions.margin
     if kind.adverse_sign > 0:
         score = (calibrate or _sigmoid)(margin)
-        tiers: list[Tier | None] = list(risk_tiers(score, thresholds))
+        row_tiers: list[Tier | None] = list(tiers.tiers(score, frame["market"].to_numpy()))
     else:
-        score, tiers = margin, [None] * len(margin)
+        score, row_tiers = margin, [None] * len(margin)
     peer = peer_values(frame, peers, contributions.feature_names)
     unfavourable = groups.risky_values(contributions.features, peer)
     up, down = rank_facts(contributions.values, groups.index, kind.adverse_sign, k, unfavourable)
@@ -197,7 +199,7 @@ def _explanations(
                 margin=margin_[row],
                 score=score_[row],
                 score_meaning=kind.score,
-                tier=tiers[row],
+                tier=row_tiers[row],
                 reasons=side_reasons[0][row],
                 mitigating=side_reasons[1][row],
             )

@@ -1,14 +1,19 @@
 """Risk tiers: the one place calibrated abuse probabilities become actions.
 
-Statements of reasons, reports and the service all call `risk_tiers`, so a threshold changes
-in one place. Tiers are cut on the calibrated probability, not on a market percentile: a
-probability means the same in every market, while "top 1% of VN" would restrict a fixed share
-of creators however clean a market is. Market percentiles are context for reviewers.
+Statements of reasons, reports and the service all cut tiers with `risk_tiers`, and the
+thresholds they cut at are each market's policy (`policies/base.yaml` with the market's
+override, loaded by `creatorscore.policy.market_tiers`), so a threshold lives in one place.
+Tiers are cut on the calibrated probability, not on a market percentile: a probability means
+the same in every market, while "top 1% of VN" would restrict a fixed share of creators however
+clean a market is. Market percentiles are context for reviewers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -28,15 +33,17 @@ TIERS = (Tier.LOW, Tier.MONITOR, Tier.REVIEW, Tier.RESTRICT)
 
 
 class TierThresholds(BaseModel):
-    """Lowest calibrated probability of confirmed abuse within the horizon for each tier."""
+    """Lowest calibrated probability of confirmed abuse within the horizon for each tier.
+
+    No defaults: the numbers are policy and live in `policies/base.yaml` (a market's file may
+    override them), never in code.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    monitor: float = Field(0.05, ge=0, le=1, description="About five times the simulator's base rate of ~1%.")
-    review: float = Field(
-        0.20, ge=0, le=1, description="One in five flagged creators confirmed: worth a reviewer."
-    )
-    restrict: float = Field(0.50, ge=0, le=1, description="Confirmation more likely than not.")
+    monitor: float = Field(ge=0, le=1, description="Lowest probability watched at each new as-of time.")
+    review: float = Field(ge=0, le=1, description="Lowest probability queued for a human reviewer.")
+    restrict: float = Field(ge=0, le=1, description="Lowest probability for which a restriction is proposed.")
 
     @model_validator(mode="after")
     def _increasing(self) -> TierThresholds:
@@ -45,16 +52,49 @@ class TierThresholds(BaseModel):
         return self
 
 
-DEFAULT_THRESHOLDS = TierThresholds()
-
-
-def risk_tiers(probability: np.ndarray, thresholds: TierThresholds = DEFAULT_THRESHOLDS) -> list[Tier]:
-    """The tier of each calibrated abuse probability; a missing probability is an error, not a tier."""
+def risk_tiers(probability: np.ndarray, thresholds: TierThresholds) -> list[Tier]:
+    """The tier of each calibrated abuse probability in one market; a missing probability is an
+    error, not a tier."""
     p = np.asarray(probability, dtype=np.float64)
     if np.isnan(p).any():
         raise ValueError("a missing probability has no tier")
     cuts = np.array([thresholds.monitor, thresholds.review, thresholds.restrict])
     return [TIERS[i] for i in np.searchsorted(cuts, p, side="right")]
+
+
+@dataclass(frozen=True)
+class MarketTiers:
+    """Each market's tier thresholds, as its policy sets them: what every reader of a tier cuts with.
+
+    Built once at the edge (`creatorscore.policy.market_tiers`) and passed down, so batch
+    scoring, the service, explanations and reports cut a row at its own market's thresholds.
+    """
+
+    by_market: Mapping[str, TierThresholds]
+
+    def __post_init__(self) -> None:
+        # a read-only copy: a caller's dict changing later cannot change tiers already handed out
+        object.__setattr__(self, "by_market", MappingProxyType(dict(self.by_market)))
+
+    def thresholds(self, market: str) -> TierThresholds:
+        """The thresholds of one market; a market without a policy is an error naming it."""
+        try:
+            return self.by_market[market]
+        except KeyError:
+            raise ValueError(
+                f"no risk tier thresholds for market {market!r}; known: {', '.join(self.by_market)}"
+            ) from None
+
+    def tiers(self, probability: np.ndarray, market: np.ndarray) -> list[Tier]:
+        """The tier of each probability at the thresholds of its row's market."""
+        p = np.asarray(probability, dtype=np.float64)
+        market = np.asarray(market).astype(str)
+        if len(p) != len(market):
+            raise ValueError(f"{len(p)} probabilities but {len(market)} markets")
+        out = np.empty(len(p), dtype=object)
+        for name, rows in _rows_by_market(market).items():
+            out[rows] = risk_tiers(p[rows], self.thresholds(name))
+        return out.tolist()
 
 
 def share_at_most(market_scores: np.ndarray, values: np.ndarray) -> np.ndarray:

@@ -6,6 +6,14 @@ from creatorscore.policy.legal import (
     PolicyError,
     load_market_policies,
     load_market_policy,
+    market_tiers,
 )
 
-__all__ = ["LegalFrame", "MarketPolicy", "PolicyError", "load_market_policies", "load_market_policy"]
+__all__ = [
+    "LegalFrame",
+    "MarketPolicy",
+    "PolicyError",
+    "load_market_policies",
+    "load_market_policy",
+    "market_tiers",
+]

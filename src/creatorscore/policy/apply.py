@@ -26,10 +26,11 @@ from creatorscore.explain import (
 )
 from creatorscore.explain.record import enforcement_records
 from creatorscore.explain.statement import StatedDecision
+from creatorscore.explain.tiers import MarketTiers
 from creatorscore.features import Definitions
 from creatorscore.policy.actions import Action, decide, escalations
 from creatorscore.policy.health import enforcement, health_ratings
-from creatorscore.policy.legal import MarketPolicy
+from creatorscore.policy.legal import MarketPolicy, tiers_of
 from creatorscore.policy.queue import expected_harm, review_queue
 from creatorscore.training.registry import RegisteredModel
 
@@ -108,7 +109,7 @@ def apply_policies(
         "queue_rank": scored["creator_id"].map(rank).astype("Int64"),
     })  # fmt: skip
     acted = (decisions["action"] != Action.NONE.value).to_numpy()
-    explained = _explanations(contributions, acted, rows, features, definitions, abuse)
+    explained = _explanations(contributions, acted, rows, features, definitions, abuse, tiers_of(policies))
     statements = _statements(decisions[acted], explained, tables, policies)
     codes = {e.creator_id: [reason.feature for reason in e.reasons] for e in explained}
     decisions["reason_codes"] = [codes.get(c, []) for c in decisions["creator_id"]]
@@ -168,6 +169,7 @@ def _explanations(
     features: pd.DataFrame,
     definitions: Definitions,
     abuse: RegisteredModel,
+    tiers: MarketTiers,
 ) -> list[Explanation]:
     """Reason codes of the creators an action is taken against: the explanation's costly part
     (texts, peers) is spent only on them."""
@@ -186,6 +188,7 @@ def _explanations(
         model_name=abuse.record.name,
         model_version=abuse.record.version,
         calibrate=abuse.record.calibrator.apply,
+        tiers=tiers,
     )
 
 

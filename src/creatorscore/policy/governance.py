@@ -3,8 +3,8 @@
 A go-to-market change for one market is a diff in that market's file: it repeats only what
 differs from the base (a capacity, a threshold, an automated action), and the merged result
 is typed here like every config, so a misspelt override fails instead of silently keeping the
-base value. The risk tiers' thresholds still live in `explain/tiers.py` until scoring reads them
-per market from here (issue 14); a copy here would be a second source of truth.
+base value. The risk tiers' thresholds are part of it (`tiers`): scoring, the service,
+explanations and reports all cut a creator's tier at the thresholds of the creator's market.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from creatorscore.explain.tiers import TierThresholds
 from creatorscore.policy.actions import Action, ColdStart, Effect, Escalation, Reward, RewardRule, TierActions
 from creatorscore.policy.health import HealthRule
 from creatorscore.policy.queue import QueueRule
@@ -23,6 +24,9 @@ class Governance(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    tiers: TierThresholds = Field(
+        description="Lowest calibrated abuse probability of each risk tier in this market."
+    )
     tier_actions: TierActions = Field(description="What each tier calls for; which penalties are automated.")
     health: HealthRule
     escalations: list[Escalation] = Field(default_factory=list)

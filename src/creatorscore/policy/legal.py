@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from creatorscore.contract.schema import MARKETS
 from creatorscore.errors import UserError
+from creatorscore.explain.tiers import MarketTiers
 from creatorscore.locations import folder
 from creatorscore.policy.governance import Governance, with_overrides
 from creatorscore.yaml_files import read_mapping
@@ -112,3 +113,13 @@ def load_market_policy(market: str, policies: Path | str | None = None) -> Marke
 def load_market_policies(policies: Path | str | None = None) -> dict[str, MarketPolicy]:
     """Every market's policy: each market of the contract must have its file."""
     return {market: load_market_policy(market, policies) for market in MARKETS}
+
+
+def market_tiers(policies: Path | str | None = None) -> MarketTiers:
+    """Every market's risk tier thresholds, read once where a command or the service starts."""
+    return tiers_of(load_market_policies(policies))
+
+
+def tiers_of(policies: dict[str, MarketPolicy]) -> MarketTiers:
+    """The risk tier thresholds of policies already loaded."""
+    return MarketTiers({market: policy.governance.tiers for market, policy in policies.items()})

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from creatorscore.errors import UserError
-from creatorscore.explain import SCORE_KINDS, TIERS, Contributions, risk_tiers, tree_contributions
+from creatorscore.explain import SCORE_KINDS, TIERS, Contributions, MarketTiers, Tier, tree_contributions
 from creatorscore.explain.reasons import fact_group
 from creatorscore.features import Definitions
 from creatorscore.reports import charts
@@ -47,10 +47,12 @@ def cohort_report(
     definitions: Definitions,
     abuse: RegisteredModel,
     quality: RegisteredModel,
+    tiers: MarketTiers,
     market: str,
     category: str | None = None,
 ) -> Page:
-    """The cohort report at the as-of time of `features` (every creator of the platform, one as-of)."""
+    """The cohort report at the as-of time of `features` (every creator of the platform, one as-of);
+    each creator's tier is cut at its own market's `tiers`."""
     mask = cohort_mask(features, market, category)
     label = f"{market} {category}" if category else market
     as_of = pd.Timestamp(features["as_of"].iloc[0])
@@ -74,7 +76,11 @@ def cohort_report(
                     _quantiles_table(
                         score[mask], score, label, ".2%" if model.record.task == "binary" else ".2f"
                     ),
-                    *([_tiers_table(score[mask], score, label)] if model.record.task == "binary" else []),
+                    *(
+                        [_tiers_table(tiers.tiers(score, features["market"].to_numpy()), mask, label)]
+                        if model.record.task == "binary"
+                        else []
+                    ),
                 ],
                 charts=[
                     Chart(
@@ -123,10 +129,11 @@ def _quantiles_table(cohort: np.ndarray, platform: np.ndarray, label: str, spec:
     )
 
 
-def _tiers_table(cohort: np.ndarray, platform: np.ndarray, label: str) -> Table:
+def _tiers_table(row_tiers: list[Tier], mask: np.ndarray, label: str) -> Table:
+    platform = pd.Series(row_tiers)
     shares = {
-        name: pd.Series(risk_tiers(scores)).value_counts(normalize=True)
-        for name, scores in ((label, cohort), ("whole platform", platform))
+        name: tiers.value_counts(normalize=True)
+        for name, tiers in ((label, platform[mask]), ("whole platform", platform))
     }
     return Table(
         ["", *(str(t) for t in TIERS)],

@@ -18,6 +18,7 @@ from creatorscore.explain import (
     SCORE_KINDS,
     Contributions,
     Explanation,
+    MarketTiers,
     PeerIndex,
     Reason,
     StatementOfReasons,
@@ -65,7 +66,11 @@ def creator_row(features: pd.DataFrame, creator_id: str) -> pd.DataFrame:
 
 
 def _explain(
-    model: RegisteredModel, row: pd.DataFrame, definitions: Definitions, peers: pd.DataFrame
+    model: RegisteredModel,
+    row: pd.DataFrame,
+    definitions: Definitions,
+    peers: pd.DataFrame,
+    tiers: MarketTiers,
 ) -> tuple[Explanation, Contributions]:
     contributions = tree_contributions(model.booster, row)
     explanation = explanations_from(
@@ -73,6 +78,7 @@ def _explain(
         row,
         definitions,
         PeerIndex.build(peers, contributions.feature_names),
+        tiers=tiers,
         model_name=model.record.name,
         model_version=model.record.version,
         calibrate=model.record.calibrator.apply if model.record.task == "binary" else None,
@@ -87,16 +93,18 @@ def explain_creator(
     quality: RegisteredModel,
     creator_id: str,
     tables: dict[str, pd.DataFrame],
+    tiers: MarketTiers,
     legal: LegalFrame | None = None,
 ) -> CreatorStatement:
     """Both explanations and the statement of reasons of one creator.
 
     `features` holds every creator at one as-of time (`compute_features`): the peer medians and
     market percentiles a reviewer reads are those of the whole market, not of a sample. The
-    creator's record is read from `tables` at that time. `legal` is the frame of the creator's
-    market; without it, that of the default `policies/` folder.
+    creator's record is read from `tables` at that time; its tier is cut at its market's
+    `tiers`. `legal` is the frame of the creator's market; without it, that of the default
+    `policies/` folder.
     """
-    return _explained(features, definitions, abuse, quality, creator_id, tables, legal)[0]
+    return _explained(features, definitions, abuse, quality, creator_id, tables, tiers, legal)[0]
 
 
 def _explained(
@@ -106,6 +114,7 @@ def _explained(
     quality: RegisteredModel,
     creator_id: str,
     tables: dict[str, pd.DataFrame],
+    tiers: MarketTiers,
     legal: LegalFrame | None,
 ) -> tuple[CreatorStatement, dict[str, Contributions]]:
     """The statement, and each model's contributions for the waterfall charts."""
@@ -115,8 +124,8 @@ def _explained(
         if extra not in names:
             names.append(extra)
     peers = peer_medians(features, names)
-    abuse_expl, abuse_contributions = _explain(abuse, row, definitions, peers)
-    quality_expl, quality_contributions = _explain(quality, row, definitions, peers)
+    abuse_expl, abuse_contributions = _explain(abuse, row, definitions, peers, tiers)
+    quality_expl, quality_contributions = _explain(quality, row, definitions, peers, tiers)
     mine = (features["creator_id"].astype(str) == creator_id).to_numpy()
     pct = {
         model.record.name: float(
@@ -191,6 +200,7 @@ def creator_case_file(
     abuse: RegisteredModel,
     quality: RegisteredModel,
     creator_id: str,
+    tiers: MarketTiers,
     legal: LegalFrame | None = None,
 ) -> Page:
     """The case file of one creator at the as-of time of `features` (every creator, one as-of).
@@ -199,7 +209,9 @@ def creator_case_file(
     every number in the unit it is read in (probabilities, percentages, currency, counts), every
     feature by its label, every reason beside the policy and clause it relies on.
     """
-    statement, contributions = _explained(features, definitions, abuse, quality, creator_id, tables, legal)
+    statement, contributions = _explained(
+        features, definitions, abuse, quality, creator_id, tables, tiers, legal
+    )
     as_of = pd.Timestamp(features["as_of"].iloc[0])
     abuse_expl, quality_expl = statement.abuse_risk, statement.content_quality
     history = feature_history(tables, definitions, creator_id, as_of)

@@ -14,8 +14,7 @@ import numpy as np
 import pandas as pd
 
 from creatorscore.errors import UserError
-from creatorscore.explain import SCORE_KINDS, Contributions, tree_contributions
-from creatorscore.explain.tiers import DEFAULT_THRESHOLDS
+from creatorscore.explain import SCORE_KINDS, Contributions, MarketTiers, TierThresholds, tree_contributions
 from creatorscore.features import Definitions
 from creatorscore.features.training_set import build_training_set
 from creatorscore.reports import charts
@@ -41,6 +40,7 @@ TOP_FEATURES = 15
 DEPENDENCE_FEATURES = 4
 # The beeswarm and dependence plots show this many test rows at most: enough to see the shape.
 PLOTTED_ROWS = 3000
+_TIER_NAMES = tuple(TierThresholds.model_fields)  # monitor, review, restrict: the tiers with a threshold
 _SCORER_NAMES = {
     MODEL: "LightGBM (this model)",
     "rule_baseline": "rule baseline",
@@ -78,8 +78,10 @@ def model_report(
     rows: pd.DataFrame,
     metrics: dict[str, dict[str, float]],
     predictions: pd.DataFrame,
+    tiers: MarketTiers,
 ) -> Page:
-    """The model report from its test rows, the metrics its run logged and its recorded predictions."""
+    """The model report from its test rows, the metrics its run logged and its recorded predictions;
+    each test row's tier is cut at its market's `tiers`."""
     record = model.record
     target, test_period = record.target, record.describe_test_period()
     if rows.empty:
@@ -184,7 +186,7 @@ def model_report(
             ),
             Section(
                 "Calibration" if record.task == "binary" else "Predicted against observed",
-                tables=_tier_tables(predictions, target) if record.task == "binary" else [],
+                tables=_tier_tables(predictions, target, tiers) if record.task == "binary" else [],
                 paragraphs=[
                     "The backtest's scores on its test rows, each from the fold model that had not seen "
                     "them (the served model was refit on these weeks too): for abuse risk the calibrated "
@@ -196,7 +198,7 @@ def model_report(
                     Chart(
                         "Calibration" if record.task == "binary" else "Predicted against observed",
                         charts.data_uri(
-                            _calibration_chart(predictions, target, float(np.max(model.predict(rows))))
+                            _calibration_chart(predictions, target, float(np.max(model.predict(rows))), tiers)
                             if record.task == "binary"
                             else plots.predicted_vs_observed(predictions, target, MODEL)
                         ),
@@ -207,14 +209,27 @@ def model_report(
     )
 
 
-def _tier_tables(predictions: pd.DataFrame, target: str) -> list[Table]:
-    """Calibration where the tiers act: the realised rate per tier and over the top 5% of scores."""
+def _tier_tables(predictions: pd.DataFrame, target: str, tiers: MarketTiers) -> list[Table]:
+    """The thresholds each market's policy sets, then calibration where the tiers act: the realised
+    rate per tier and over the top 5% of scores."""
     y, p = predictions[target].to_numpy(), predictions[MODEL].to_numpy()
+    markets = predictions["market"].to_numpy()
     tables = {
-        "Realised confirmation rate per risk tier (95% Wilson interval)": realised_by_tier(y, p),
+        "Realised confirmation rate per risk tier (95% Wilson interval)": realised_by_tier(
+            y, p, markets, tiers
+        ),
         "Equal-count bins over the top 5% of scores, where review and restrict act": top_quantile_bins(y, p),
     }
-    return [
+    thresholds = Table(
+        ["market", *_TIER_NAMES],
+        [
+            [market, *(f"{getattr(cuts, name) * 100:g}%" for name in _TIER_NAMES)]
+            for market, cuts in tiers.by_market.items()
+        ],
+        caption="Lowest calibrated probability of each risk tier, per market "
+        "(policies/base.yaml with the market's override)",
+    )
+    return [thresholds] + [
         Table(
             ["rows of", "rows", "mean predicted", "observed", "observed 95% interval"],
             [
@@ -233,15 +248,26 @@ def _tier_tables(predictions: pd.DataFrame, target: str) -> list[Table]:
     ]
 
 
-def _calibration_chart(predictions: pd.DataFrame, target: str, served_max: float):
+def _calibration_chart(predictions: pd.DataFrame, target: str, served_max: float, tiers: MarketTiers):
     labelled = predictions[predictions[target].notna()]
     y, p = labelled[target].to_numpy(dtype=float), labelled[MODEL].to_numpy(dtype=float)
-    thresholds = DEFAULT_THRESHOLDS.model_dump()
     return charts.calibration(
         {"deciles": _deciles(y, p), "top 5%, five equal-count bins": top_quantile_bins(y, p)},
         served_max,
-        thresholds,
+        _threshold_marks(tiers),
     )
+
+
+def _threshold_marks(tiers: MarketTiers) -> dict[str, float]:
+    """Each distinct threshold, labelled by its tier, with the markets holding it when they differ."""
+    marks = {}
+    for name in _TIER_NAMES:
+        markets_at: dict[float, list[str]] = {}
+        for market, cuts in tiers.by_market.items():
+            markets_at.setdefault(getattr(cuts, name), []).append(market)
+        for cut, markets in markets_at.items():
+            marks[name if len(markets_at) == 1 else f"{name} ({', '.join(markets)})"] = cut
+    return marks
 
 
 def _deciles(y: np.ndarray, p: np.ndarray, bins: int = 10) -> pd.DataFrame:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from creatorscore.errors import UserError
-from creatorscore.explain.tiers import market_percentiles, risk_tiers
+from creatorscore.explain.tiers import MarketTiers, market_percentiles
 from creatorscore.training.registry import RegisteredModel
 
 SCORES = ("abuse_risk", "content_quality")
@@ -23,14 +23,18 @@ def check_definitions(models: list[RegisteredModel], definitions_version: str) -
             )
 
 
-def risk_tier_values(abuse_risk: np.ndarray) -> list[str]:
-    """The risk tier of each abuse probability as written out: batch files and /score items alike."""
-    return [tier.value for tier in risk_tiers(abuse_risk)]
+def risk_tier_values(abuse_risk: np.ndarray, market: np.ndarray, tiers: MarketTiers) -> list[str]:
+    """The risk tier of each abuse probability at its market's thresholds, as written out: batch
+    files and /score items alike."""
+    return [tier.value for tier in tiers.tiers(abuse_risk, market)]
 
 
-def score_creators(features: pd.DataFrame, abuse: RegisteredModel, quality: RegisteredModel) -> pd.DataFrame:
+def score_creators(
+    features: pd.DataFrame, abuse: RegisteredModel, quality: RegisteredModel, tiers: MarketTiers
+) -> pd.DataFrame:
     """creator_id, as_of, market, both scores, their percentiles within market, the abuse risk
-    tier and model versions: every field of a /score item, so batch and online output agree."""
+    tier (at the market's thresholds) and model versions: every field of a /score item, so batch
+    and online output agree."""
     scored = features[["creator_id", "as_of", "market"]].copy()
     for model in (abuse, quality):
         scored[model.record.name] = model.predict(features)
@@ -38,5 +42,7 @@ def score_creators(features: pd.DataFrame, abuse: RegisteredModel, quality: Regi
             scored[model.record.name], scored["market"]
         )
         scored[f"{model.record.name}_version"] = model.record.version
-    scored["risk_tier"] = risk_tier_values(scored[abuse.record.name].to_numpy())
+    scored["risk_tier"] = risk_tier_values(
+        scored[abuse.record.name].to_numpy(), scored["market"].to_numpy(), tiers
+    )
     return scored.reset_index(drop=True)

@@ -27,7 +27,7 @@ from pydantic import TypeAdapter
 from creatorscore.explain import PeerIndex, explanations_from, peer_medians, tree_contributions
 from creatorscore.explain.contributions import matrix_contributions, model_features
 from creatorscore.explain.explanation import Explanation
-from creatorscore.explain.tiers import share_at_most, sorted_by_market
+from creatorscore.explain.tiers import MarketTiers, share_at_most, sorted_by_market
 from creatorscore.features.definitions import Definitions
 from creatorscore.features.store import OnlineStore, StoreMetadata, StoreUnavailable
 from creatorscore.scoring.batch import risk_tier_values, score_creators
@@ -92,6 +92,7 @@ class OnlineScorer:
         abuse: RegisteredModel,
         quality: RegisteredModel,
         definitions: Definitions,
+        tiers: MarketTiers,
         watch_every: float = WATCH_EVERY,
         store_uri: str = "URI",
         creators: CreatorsTable | None = None,
@@ -101,6 +102,7 @@ class OnlineScorer:
         self.creators = creators  # the contract's creators table: who gets a cold-start score
         self.models = {abuse.record.name: abuse, quality.record.name: quality}
         self.definitions = definitions
+        self.tiers = tiers  # each market's tier thresholds, loaded once when the service starts
         self.model_versions = {name: model.record.version for name, model in self.models.items()}
         self.problem: str | None = None  # why the store's latest generation is not being served
         self._failure: tuple[str, str] | None = None  # a generation that cannot be served, and why
@@ -182,7 +184,7 @@ class OnlineScorer:
         problem = mismatch(meta, self.definitions, self.models.values(), self.store_uri)
         if problem is not None:
             raise MismatchedStore(meta.generation, problem)
-        scored = score_creators(frame, self.models["abuse_risk"], self.models["content_quality"])
+        scored = score_creators(frame, self.models["abuse_risk"], self.models["content_quality"], self.tiers)
         # validated once per generation: a response then serialises ready models, which costs
         # a fifth of validating 500 dictionaries per request
         records = scored[list(SCORE_FIELDS)].to_dict("records")
@@ -243,7 +245,7 @@ class OnlineScorer:
             as_of=scored.meta.as_of.to_pydatetime(),
             **scores,
             **placed,
-            risk_tier=risk_tier_values(np.array([prior.abuse_risk]))[0],
+            risk_tier=risk_tier_values(np.array([prior.abuse_risk]), np.array([market]), self.tiers)[0],
             prior=prior.basis,
         )
 
@@ -278,7 +280,9 @@ class OnlineScorer:
             values = model.predict(frame)
             out[name] = values
             out[f"{name}_market_pct"] = _placed_in_market(scored.market_scores, name, out["market"], values)
-        out["risk_tier"] = risk_tier_values(out["abuse_risk"].to_numpy())
+        out["risk_tier"] = risk_tier_values(
+            out["abuse_risk"].to_numpy(), out["market"].to_numpy(), self.tiers
+        )
         items = out.to_dict("records")
         if explain:
             for item, *explanations in zip(items, *self._explanations(frame, scored, k), strict=True):
@@ -303,6 +307,7 @@ class OnlineScorer:
                     frame,
                     self.definitions,
                     scored.peers[name],
+                    tiers=self.tiers,
                     model_name=name,
                     model_version=model.record.version,
                     calibrate=model.record.calibrator.apply if model.record.task == "binary" else None,

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
 
+from creatorscore.contract.schema import MARKETS
 from creatorscore.explain.explanation import Explanation
 from creatorscore.explain.tiers import Tier
 from creatorscore.features.definitions import Definitions
@@ -57,7 +58,9 @@ def score_features_request(definitions: Definitions) -> type[BaseModel]:
     )
 
     class FeatureRow(_Request):
-        market: Label
+        # one of the contract's markets: a tier is cut at the market's thresholds, and only the
+        # contract's markets have a policy
+        market: Literal[MARKETS] = Field(description="The market whose thresholds cut the row's tier.")
         category: Label
         features: features  # type: ignore[valid-type]
 

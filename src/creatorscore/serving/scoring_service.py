@@ -17,6 +17,8 @@ import pandas as pd
 
 from creatorscore.features.definitions import Definitions
 from creatorscore.features.store import open_store
+from creatorscore.locations import VARIABLES
+from creatorscore.policy import market_tiers
 from creatorscore.redact import redact_uri
 from creatorscore.serving import freshness
 from creatorscore.serving.access import ApiKeys
@@ -35,12 +37,14 @@ class ScoringService:
 
     @classmethod
     def start(cls, definitions: Definitions, environ: Mapping[str, str] = os.environ) -> ScoringService:
-        """Keys, champions and the scored store, from the environment; UserError saying what is missing.
+        """Keys, champions, the markets' tier thresholds and the scored store, from the environment;
+        UserError saying what is missing or malformed.
 
         A store that cannot be read yet is no reason to refuse: `creatorscore serve` checked it,
         and a worker that finds none answers 503 until it appears rather than crash-looping.
         """
         keys = ApiKeys.from_environment(environ)
+        tiers = market_tiers(environ.get(VARIABLES["policies"]))  # read once: requests never read a file
         store_uri = environ.get(STORE_VARIABLE) or DEFAULT_STORE
         store = open_store(store_uri)
         data = environ.get(DATA_VARIABLE)
@@ -51,6 +55,7 @@ class ScoringService:
             loaded.models["abuse_risk"],
             loaded.models["content_quality"],
             definitions,
+            tiers,
             store_uri=redact_uri(store_uri),
             creators=creators,
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from creatorscore.explain.tiers import DEFAULT_THRESHOLDS, TIERS, TierThresholds, risk_tiers
+from creatorscore.explain.tiers import TIERS, MarketTiers
 
 Z = 1.959964  # two-sided 95%
 
@@ -51,10 +51,9 @@ def top_quantile_bins(y: np.ndarray, p: np.ndarray, top_share: float = 0.05, bin
     return _summary(labels, y[top], p[top], order)
 
 
-def realised_by_tier(
-    y: np.ndarray, p: np.ndarray, thresholds: TierThresholds = DEFAULT_THRESHOLDS
-) -> pd.DataFrame:
-    """Rows, mean calibrated probability and the realised confirmation rate of each risk tier."""
+def realised_by_tier(y: np.ndarray, p: np.ndarray, market: np.ndarray, tiers: MarketTiers) -> pd.DataFrame:
+    """Rows, mean calibrated probability and the realised confirmation rate of each risk tier,
+    each row in the tier its market's thresholds put it: the tier it was acted on in."""
     y, p = np.asarray(y, dtype=float), np.asarray(p, dtype=float)
-    tiers = pd.Series([str(tier) for tier in risk_tiers(p, thresholds)])
-    return _summary(tiers, y, p, [str(tier) for tier in TIERS])
+    row_tiers = pd.Series([str(tier) for tier in tiers.tiers(p, market)])
+    return _summary(row_tiers, y, p, [str(tier) for tier in TIERS])

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from creatorscore.errors import UserError
+from creatorscore.explain.tiers import MarketTiers
 from creatorscore.features import Definitions
 from creatorscore.training.backtest import Backtest, run_backtest
 from creatorscore.training.config import ModelConfig
@@ -80,9 +81,12 @@ def train_model(
     truth: pd.DataFrame | None = None,
     uri: str | None = None,
     on_stage: Callable[[str], None] = lambda stage: None,
+    *,
+    tiers: MarketTiers,
 ) -> TrainedModel:
     """Backtest the config on the training set, score the champion alongside, log and register.
-    `on_stage` is told as each stage starts, for progress output."""
+    `on_stage` is told as each stage starts, for progress output; `tiers` are the markets'
+    thresholds the run's calibration per tier is judged at."""
     missing = [name for name in ("creator_id", "as_of", config.target) if name not in frame.columns]
     if missing:
         raise UserError(
@@ -104,7 +108,14 @@ def train_model(
     started = time.perf_counter()
     try:
         run, record = log_backtest(
-            backtest, frame, training_set_key, definitions.version, source, uri, champion and champion[0]
+            backtest,
+            frame,
+            training_set_key,
+            definitions.version,
+            source,
+            uri,
+            champion and champion[0],
+            tiers=tiers,
         )
     except MlflowException as error:
         raise registry_error(error, tracking_uri(uri)) from None

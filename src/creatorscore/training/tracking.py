@@ -21,6 +21,7 @@ import lightgbm
 import pandas as pd
 
 from creatorscore import locations
+from creatorscore.explain.tiers import MarketTiers
 from creatorscore.training import plots
 from creatorscore.training.backtest import MODEL, REFIT_RULE, Backtest, snapshot_spacing
 from creatorscore.training.calibration import realised_by_tier, top_quantile_bins
@@ -214,11 +215,14 @@ def log_backtest(
     source: str,
     uri: str | None = None,
     champion_version: str | None = None,
+    *,
+    tiers: MarketTiers,
 ) -> tuple[LoggedRun, ModelRecord]:
     """Log the run, register the served model under its name, and log the model's record.
 
     `champion_version` names the champion whose evidence models scored this run's test rows
-    (their scores are in `backtest.test_scores` as the `champion` column). Everything goes
+    (their scores are in `backtest.test_scores` as the `champion` column); `tiers` cut the
+    test rows' tiers for the calibration per tier. Everything goes
     through one client bound to the store: no MLflow global is read or set."""
     from mlflow.models import infer_signature
 
@@ -268,7 +272,7 @@ def log_backtest(
         mlflow_client.log_dict(run_id, config.model_dump(mode="json"), "config.yaml")
         mlflow_client.log_dict(run_id, backtest.metrics, "metrics.json")
         if config.task == "binary":
-            _log_tier_calibration(mlflow_client, run_id, backtest)
+            _log_tier_calibration(mlflow_client, run_id, backtest, tiers)
         _log_figures(mlflow_client, run_id, backtest)
         _log_evidence(mlflow_client, run_id, backtest)
         example = training_set[backtest.features].head(5)
@@ -295,11 +299,14 @@ def log_backtest(
     return LoggedRun(run_id, registered.version, experiment), record
 
 
-def _log_tier_calibration(mlflow_client, run_id: str, backtest: Backtest) -> None:
+def _log_tier_calibration(mlflow_client, run_id: str, backtest: Backtest, tiers: MarketTiers) -> None:
     """Calibration where the tiers act: the realised rate per tier as metrics, both tables as JSON."""
     scores, target = backtest.test_scores, backtest.config.target
     y, p = scores[target].to_numpy(), scores[MODEL].to_numpy()
-    tables = {"by_tier": realised_by_tier(y, p), "top_5pct": top_quantile_bins(y, p)}
+    tables = {
+        "by_tier": realised_by_tier(y, p, scores["market"].to_numpy(), tiers),
+        "top_5pct": top_quantile_bins(y, p),
+    }
     log_values(
         mlflow_client,
         run_id,
