@@ -78,8 +78,10 @@ def main() -> None:
             runs.append(time.perf_counter() - started)
             versions[name] = trained.run.version
         parts = ", ".join(f"{k} {v:.1f} s" for k, v in trained.seconds.items())
+        rounds = [fold.booster.current_iteration() for fold in trained.backtest.folds]
         print(
-            f"train {name}: median {statistics.median(runs):.1f} s of {[round(r, 1) for r in runs]} ({parts})"
+            f"train {name}: median {statistics.median(runs):.1f} s of {[round(r, 1) for r in runs]} "
+            f"({parts}; rounds per fold {rounds}, served {trained.backtest.rounds})"
         )
         config = bench_config(name, args.tuning_trials)
         started = time.perf_counter()
