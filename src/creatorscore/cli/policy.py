@@ -99,7 +99,8 @@ def _actions_by_market(decisions) -> RichTable:
 
 def _top_of_queue(queue, market: str) -> RichTable:
     """The first cases a market's reviewers take today."""
-    table = RichTable(title=f"Review queue of {market}: top {TOP} of {len(queue):,}")
+    shown = min(TOP, len(queue))
+    table = RichTable(title=f"Review queue of {market}: the first {shown} of {len(queue):,} cases")
     for column in ("rank", "creator", "expected harm", "why", "exploration"):
         table.add_column(column, justify="right" if column in ("rank", "expected harm") else "left")
     for row in queue.nsmallest(TOP, "rank").itertuples():
