@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from creatorscore.cli.options import (
+    MOMENT_FORMATS,
     AsOfOption,
     DataOption,
     DefinitionsOption,
@@ -18,6 +20,7 @@ from creatorscore.cli.options import (
     err,
     load_for_features,
     refuse_output_in_inputs,
+    span,
     utc,
 )
 from creatorscore.cli.progress import step
@@ -26,6 +29,9 @@ policy_app = typer.Typer(
     help="Governance: the market policies turned into decisions and review queues.", no_args_is_help=True
 )
 DECISIONS_FILE = "decisions.parquet"
+ACTIONS_FILE = "actions.parquet"
+SUMMARY_FILE = "summary.json"
+REPORT_FILE = "report.html"
 QUEUE_FILE = "queue.parquet"
 TOP = 10
 
@@ -111,4 +117,114 @@ def _top_of_queue(queue, market: str) -> RichTable:
             row.why,
             "yes" if row.exploration else "",
         )
+    return table
+
+
+@policy_app.command("backtest")
+def policy_backtest(
+    data: DataOption,
+    start: Annotated[
+        datetime, typer.Option("--from", formats=MOMENT_FORMATS, help="First as-of date replayed.")
+    ],
+    end: Annotated[datetime, typer.Option("--to", formats=MOMENT_FORMATS, help="Last as-of date replayed.")],
+    out: Annotated[
+        Path, typer.Option(help=f"Folder to write {ACTIONS_FILE}, {SUMMARY_FILE} and {REPORT_FILE} to.")
+    ],
+    every: Annotated[str, typer.Option(help="Days between replayed as-of dates, such as 7d.")] = "7d",
+    policy: PoliciesOption = None,
+    compare: Annotated[
+        Path | None, typer.Option(help="A second policies folder replayed beside the first.")
+    ] = None,
+    review_capacity: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            max=1,
+            help="Each market's reviews per step as a share of its onboarded creators, "
+            "overriding the policies' capacity (0.01: 1%).",
+        ),
+    ] = None,
+    sensitivity: Annotated[
+        float, typer.Option(min=0, max=1, help="Chance a reviewed abuser is confirmed.")
+    ] = 0.9,
+    specificity: Annotated[
+        float, typer.Option(min=0, max=1, help="Chance a reviewed healthy creator is cleared.")
+    ] = 0.98,
+    seed: Annotated[int, typer.Option(help="Seed of the queues' exploration and the simulated reviews.")] = 0,
+    definitions: DefinitionsOption = None,
+) -> None:
+    """Replay history as-of date by as-of date under a policy, with models trained only on what was
+    known before --from, beside a second policy and the status quo (the rule baseline filling the
+    same queue)."""
+    import json
+
+    import pandas as pd
+
+    from creatorscore.errors import UserError
+    from creatorscore.outputs import write_table
+    from creatorscore.policy import load_market_policies
+    from creatorscore.policy.backtest import replay, train_before, weekly_capacity
+    from creatorscore.policy.reviewers import FROM_LATER_FACTS, FROM_TRUTH, ReviewerModel
+    from creatorscore.policy.summary import summarise
+    from creatorscore.reports.html import render
+    from creatorscore.reports.policy_backtest import backtest_report
+    from creatorscore.training.config import default_config
+    from creatorscore.training.dataset import read_ground_truth
+
+    refuse_output_in_inputs(out, data, definitions)
+    first, last = utc([start, end])
+    if last < first:
+        raise UserError(f"--to {last:%Y-%m-%d} is before --from {first:%Y-%m-%d}")
+    spacing = span(every, "--every", units="d")
+    moments = list(pd.date_range(first, last, freq=spacing))
+    replayed = {"policy": load_market_policies(policy)}
+    if compare is not None:
+        replayed["compare"] = load_market_policies(compare)
+    tables, defs = load_for_features(data, definitions)
+    truth = read_ground_truth(data)
+    reviewer = ReviewerModel(sensitivity=sensitivity, specificity=specificity)
+    configs = {name: default_config(name) for name in ("abuse_risk", "content_quality")}
+    models = train_before(
+        tables, first, defs, configs, on_stage=lambda stage: err.print(stage, highlight=False)
+    )
+    runs = [(name, policies, "model") for name, policies in replayed.items()]
+    runs.append(("status_quo", replayed["policy"], "rules"))
+    summaries = {}
+    out.mkdir(parents=True, exist_ok=True)
+    for name, policies, scorer in runs:
+        with step(f"replaying {len(moments)} as-of dates: {name}"):
+            actions = replay(
+                tables, moments, models, defs, policies, reviewer, truth, scorer, review_capacity, seed
+            )
+        sized = weekly_capacity(policies, tables["creators"]["market"], review_capacity, spacing.days)
+        capacity = {m: p.governance.queue.capacity_per_day for m, p in sized.items()}
+        summaries[name] = summarise(actions, tables["creators"], moments, capacity, truth, tables["orders"])
+        write_table(out / (ACTIONS_FILE if name == "policy" else f"actions-{name}.parquet"), actions)
+    document = {
+        "reviews": FROM_TRUTH if truth is not None else FROM_LATER_FACTS,
+        "reviewer_model": reviewer.model_dump(),
+        "models_trained_until": f"{models.trained_until:%Y-%m-%d}",
+        "policies": summaries,
+    }
+    (out / SUMMARY_FILE).write_text(json.dumps(document, indent=2, default=str))
+    (out / REPORT_FILE).write_text(render(backtest_report(summaries)))
+    wide = Console()
+    wide.width = max(wide.width, 110)
+    wide.print(_goals(summaries))
+    if truth is None:
+        err.print(f"no ground_truth/ in --data: reviews take their outcome from {FROM_LATER_FACTS}")
+    err.print(f"-> {out / ACTIONS_FILE}, {out / SUMMARY_FILE}, {out / REPORT_FILE}", highlight=False)
+
+
+def _goals(summaries: dict[str, dict]) -> RichTable:
+    """The overall figures the goals read, one column per replayed policy."""
+    from creatorscore.reports.policy_backtest import FIGURES
+
+    table = RichTable(title="Policy backtest, all markets")
+    table.add_column("")
+    for name in summaries:
+        table.add_column(name, justify="right")
+    for key, heading, spec in FIGURES:
+        cells = [summaries[name]["segments"]["overall"].get(key) for name in summaries]
+        table.add_row(heading, *("-" if v is None else format(v, spec) for v in cells))
     return table
