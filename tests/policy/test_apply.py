@@ -146,3 +146,10 @@ def test_a_restriction_applies_on_the_models_word_only_where_the_policy_automate
         statement = StatementOfReasons.model_validate_json(text)
         assert statement.automated_decision == "AUTOMATED_DECISION_FULLY"
         assert statement.decision_provision == "DECISION_PROVISION_PARTIAL_SUSPENSION"
+
+
+def test_a_day_without_creators_decides_nothing_and_queues_nothing(day, definitions):
+    features, scored, tables, abuse = day
+    empty = apply_policies(features, scored.iloc[0:0], tables, abuse, definitions, load_market_policies())
+    assert empty.decisions.empty and list(empty.decisions.columns) == DECISION_COLUMNS
+    assert empty.queue.empty

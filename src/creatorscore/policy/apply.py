@@ -31,7 +31,7 @@ from creatorscore.features import Definitions
 from creatorscore.policy.actions import Action, decide, escalations
 from creatorscore.policy.health import enforcement, health_ratings
 from creatorscore.policy.legal import MarketPolicy, tiers_of
-from creatorscore.policy.queue import expected_harm, review_queue
+from creatorscore.policy.queue import QUEUE_COLUMNS, expected_harm, review_queue
 from creatorscore.training.registry import RegisteredModel
 
 REACH = "gmv_usd_28d"  # the queue's reach: recent sales, what abuse by this creator costs buyers
@@ -65,19 +65,21 @@ def apply_policies(
     missing = sorted(set(markets) - set(policies))
     if missing:
         raise UserError(f"no policy for market {', '.join(missing)}: add policies/markets/{missing[0]}.yaml")
+    if REACH not in features.columns:
+        raise UserError(f"the features lack {REACH}, the review queue's reach; it is defined in features/")
+    if scored.empty:
+        return Applied(pd.DataFrame(columns=DECISION_COLUMNS), pd.DataFrame(columns=QUEUE_COLUMNS))
     scored = scored.reset_index(drop=True)
     rows = features.iloc[pd.Index(features["creator_id"]).get_indexer(scored["creator_id"])]
     rows = rows.reset_index(drop=True)
     contributions = tree_contributions(abuse.booster, rows)
     families = leading_families(contributions, definitions)
-    as_of = pd.Timestamp(scored["as_of"].iloc[0]) if len(scored) else None
-    decided = pd.concat(
-        [pd.DataFrame(columns=["creator_id"])]
-        + [
-            _decide_market(scored[markets == market], rows, tables, as_of, policies[market])
-            for market in sorted(set(markets))
-        ]
-    ).set_index("creator_id").loc[scored["creator_id"]].reset_index()  # fmt: skip
+    as_of = pd.Timestamp(scored["as_of"].iloc[0])
+    by_market = [
+        _decide_market(scored[markets == market], rows, tables, as_of, policies[market])
+        for market in sorted(set(markets))
+    ]
+    decided = pd.concat(by_market).set_index("creator_id").loc[scored["creator_id"]].reset_index()
     severity = pd.Series(
         [policies[m].governance.severity.get(f, 1.0) for m, f in zip(markets, families, strict=True)],
         dtype=float,
