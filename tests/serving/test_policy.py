@@ -5,14 +5,17 @@ governance role only; a service started without the contract's data refuses both
 from __future__ import annotations
 
 import json
+import shutil
+import time
 
+import pandas as pd
 import pytest
 
 from creatorscore.contract.schema import MARKETS
 from creatorscore.policy import load_market_policies
 from creatorscore.serving.problems import PROBLEM_JSON, TYPE_PREFIX
 from tests.servers import free_port, running
-from tests.serving.conftest import Service, serve_command, service_env
+from tests.serving.conftest import ONBOARDED, Service, serve_command, service_env
 
 pytestmark = pytest.mark.xdist_group("serving")
 
@@ -35,19 +38,22 @@ def applied(champion_store, online_store, contract_dir, definitions):
     return apply_policies(features, scored, tables, models[0], definitions, policies)
 
 
-def test_each_decision_is_the_one_policy_apply_makes_and_unknown_ids_fail_alone(service, applied):
+def test_each_decision_is_the_one_policy_apply_makes_and_undecided_ids_fail_alone(service, applied):
+    """Undecided: unknown, or onboarded since the materialisation (a cold start has no decision)."""
     decisions = applied.decisions.set_index("creator_id")
     decisions = decisions.astype(object).where(decisions.notna(), None)  # missing: null, as answered
     acted = decisions.index[decisions["action"] != "none"][:5].tolist()
-    ids = [*acted, "no-such-creator", *decisions.index[:20]]
+    onboarded = next(iter(ONBOARDED))
+    ids = [*acted, "no-such-creator", *decisions.index[:20], onboarded]
     with service.client() as client:
         answer = client.post("/v1/policy", json={"creator_ids": ids})
     assert answer.status_code == 200, answer.text
     items = answer.json()["items"]
     assert [item["creator_id"] for item in items] == ids
     assert items[len(acted)] == {"creator_id": "no-such-creator", "error": "unknown creator"}
+    assert items[-1] == {"creator_id": onboarded, "error": "unknown creator"}
     assert acted, "the test market has actions to state, or the statements go untested"
-    for item in items[: len(acted)] + items[len(acted) + 1 :]:
+    for item in items[: len(acted)] + items[len(acted) + 1 : -1]:
         expected = decisions.loc[item["creator_id"]]
         for field in ("market", "health", "band", "action", "penalty", "automated_decision", "basis"):
             assert item[field] == expected[field], field
@@ -124,3 +130,36 @@ def test_without_data_decisions_are_refused_with_409_and_scores_still_served(ser
         assert "--data" in answer.json()["detail"]
     assert scored.status_code == 200
     assert "Traceback" not in service_without_data.log.read_text()
+
+
+@pytest.fixture(scope="module")
+def own_store_service(service, tmp_path_factory, keys_file, contract_dir) -> Service:
+    """A service with `--data` on a copy of the store, for a test to materialise into."""
+    folder = tmp_path_factory.mktemp("own-store")
+    shutil.copy(service.store.removeprefix("sqlite:///"), folder / "store.sqlite")
+    store, port = f"sqlite:///{folder / 'store.sqlite'}", free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = service_env(keys_file, service.bentoml_home)
+    command = [*serve_command(store, service.tracking_uri, port), "--data", str(contract_dir)]
+    with running(command, f"{url}/readyz", folder / "service.log", env=env, timeout=180):
+        yield Service(url, folder / "service.log", store, service.tracking_uri, service.bentoml_home)
+
+
+def test_a_new_store_generation_is_decided_anew_without_a_restart(own_store_service):
+    from creatorscore.features.store import open_store
+
+    store = open_store(own_store_service.store)
+    meta = store.metadata()
+    earlier = meta.as_of - pd.Timedelta(days=7)
+    ask = {"creator_ids": ["cr000001"]}
+    with own_store_service.client() as client:
+        before = client.post("/v1/policy", json=ask).json()["items"][0]
+        store.write(store.read_all().assign(as_of=earlier), meta.features, meta.definitions_version)
+        deadline = time.monotonic() + 60
+        while (after := client.post("/v1/policy", json=ask)).json()["items"][0]["as_of"] == before["as_of"]:
+            assert time.monotonic() < deadline, "the new generation was never decided"
+            time.sleep(0.2)
+        score = client.post("/v1/score", json=ask)
+    assert pd.Timestamp(before["as_of"]) == meta.as_of
+    assert pd.Timestamp(after.json()["items"][0]["as_of"]) == earlier
+    assert after.headers["etag"] == score.headers["etag"]
