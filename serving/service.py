@@ -3,7 +3,9 @@
 Start it with `creatorscore serve` (or `bentoml serve service:CreatorScore` from this folder).
 Configuration is the environment: CREATORSCORE_API_KEYS or CREATORSCORE_API_KEYS_FILE,
 CREATORSCORE_STORE (default sqlite:///data/demo-features/online_store.sqlite), MLFLOW_TRACKING_URI,
-CREATORSCORE_POLICIES (the policies folder whose risk tier thresholds cut each market's tiers),
+CREATORSCORE_POLICIES (the policies folder whose risk tier thresholds cut each market's tiers
+and whose rules decide), CREATORSCORE_DATA (the contract's folder: cold starts, and the enforcement
+record /v1/policy and /v1/queue decide from),
 CREATORSCORE_MAX_BODY_BYTES (default 1 MB), and BENTOML_HOME, whose model store keeps the last
 champions loaded for when the registry is down.
 """
@@ -11,21 +13,28 @@ champions loaded for when the registry is down.
 from __future__ import annotations
 
 import os
+from typing import Annotated, Literal
 
 import anyio
 import bentoml
+from fastapi import FastAPI, Query, Response
+from fastapi.exceptions import RequestValidationError
 
+from creatorscore.contract.schema import MARKETS
 from creatorscore.features import DEFAULT_DIR, load
 from creatorscore.serving import log_policy
 from creatorscore.serving.access import AccessMiddleware
 from creatorscore.serving.limits import BodyLimitMiddleware, max_body_bytes
 from creatorscore.serving.metrics import MetricsMiddleware, ServiceMetrics
 from creatorscore.serving.openapi import OpenApiMiddleware
-from creatorscore.serving.paths import AliasMiddleware, route
-from creatorscore.serving.problems import ProblemMiddleware
+from creatorscore.serving.paths import VERSION_PREFIX, AliasMiddleware, route
+from creatorscore.serving.problems import ProblemMiddleware, invalid_parameters
 from creatorscore.serving.schemas import (
     ExplainRequest,
     ExplainResponse,
+    PolicyRequest,
+    PolicyResponse,
+    QueueResponse,
     ScoreFeaturesResponse,
     ScoreRequest,
     ScoreResponse,
@@ -39,9 +48,14 @@ log_policy.install()
 DEFINITIONS = load(os.environ.get("CREATORSCORE_FEATURES") or DEFAULT_DIR)
 ScoreFeaturesRequest = score_features_request(DEFINITIONS)
 INLINE_EXPLAIN = 2  # ids explained on the event loop; more go to a worker thread
+# BentoML's own endpoints take POST only: GET /v1/queue is a FastAPI route mounted under /v1
+# (BentoML's way to add one), whose refusals become problems as BentoML's do
+versioned = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+versioned.add_exception_handler(RequestValidationError, invalid_parameters)
 
 
 # one worker by default; each holds its own scored store and models
+@bentoml.asgi_app(versioned, path=VERSION_PREFIX)
 @bentoml.service(
     name="creatorscore", workers=int(os.environ.get("CREATORSCORE_WORKERS", "1")), traffic={"timeout": 30}
 )
@@ -76,6 +90,25 @@ class CreatorScore:
         body, headers = self.service.score_features([row.model_dump() for row in rows], explain)
         ctx.response.headers.update(headers)
         return ScoreFeaturesResponse.model_validate(body)
+
+    @bentoml.api(input_spec=PolicyRequest, route=route("policy"))
+    async def policy(self, creator_ids: list[str], ctx: bentoml.Context) -> PolicyResponse:
+        """Each creator's decision under their market's policy: action, health, reasons and
+        statement, as of the store generation served (governance)."""
+        body, headers = self.service.policy(creator_ids)
+        ctx.response.headers.update(headers)
+        return PolicyResponse.model_validate(body)
+
+    @versioned.get("/queue", response_model=QueueResponse, operation_id="queue")
+    async def queue(
+        self,
+        market: Annotated[Literal[MARKETS], Query(description="The market whose queue to list.")],
+        response: Response,
+    ) -> QueueResponse:
+        """Today's review queue of one market, by rank (governance)."""
+        body, headers = self.service.queue(market)
+        response.headers.update(headers)
+        return QueueResponse.model_validate(body)
 
 
 def _service() -> ScoringService | None:

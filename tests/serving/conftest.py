@@ -31,7 +31,7 @@ class Service:
     store: str
     tracking_uri: str
     bentoml_home: Path
-    data: Path | None = None  # `serve --data`: the folder whose creators table it reads
+    data: Path | None = None  # `serve --data`: the contract's folder it reads creators and records from
 
     def client(self, role: str | None = "governance") -> httpx.Client:
         headers = {"Authorization": f"Bearer {KEYS[role]}"} if role else {}
@@ -73,11 +73,16 @@ def serve_command(store: str, tracking_uri: str, port: int) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def creators_dir(tmp_path_factory, training_market_dir) -> Path:
-    """The training market's creators table, plus the creators onboarded since it was materialised."""
+def contract_dir(tmp_path_factory, training_market_dir) -> Path:
+    """The training market's tables, its creators table with the creators onboarded since it was
+    materialised."""
+    import shutil
+
     import pandas as pd
 
-    folder = tmp_path_factory.mktemp("creators")
+    folder = tmp_path_factory.mktemp("contract")
+    for table in training_market_dir.glob("*.parquet"):
+        shutil.copy(table, folder)
     creators = pd.read_parquet(training_market_dir / "creators.parquet")
     onboarded = pd.DataFrame(
         {
@@ -92,13 +97,13 @@ def creators_dir(tmp_path_factory, training_market_dir) -> Path:
 
 
 @pytest.fixture(scope="session")
-def service(tmp_path_factory, champion_store, online_store, keys_file, creators_dir) -> Service:
+def service(tmp_path_factory, champion_store, online_store, keys_file, contract_dir) -> Service:
     folder = tmp_path_factory.mktemp("service")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = service_env(keys_file, folder / "bentoml")
-    command = [*serve_command(online_store, champion_store, port), "--data", str(creators_dir)]
+    command = [*serve_command(online_store, champion_store, port), "--data", str(contract_dir)]
     with running(command, f"{url}/readyz", folder / "service.log", env=env, timeout=180):
         yield Service(
-            url, folder / "service.log", online_store, champion_store, folder / "bentoml", creators_dir
+            url, folder / "service.log", online_store, champion_store, folder / "bentoml", contract_dir
         )

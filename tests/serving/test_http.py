@@ -15,7 +15,9 @@ pytestmark = pytest.mark.xdist_group("serving")
 BODIES = {
     "/score": {"creator_ids": ["x"]},
     "/explain": {"creator_ids": ["x"]},
+    "/v1/policy": {"creator_ids": ["x"]},
 }
+QUEUE = "/v1/queue?market=ID"  # the one GET endpoint of the matrix
 
 
 @pytest.fixture(scope="module")
@@ -54,12 +56,20 @@ def what_if_body(batch, definitions):
         ("governance", "/score", 200),
         ("governance", "/explain", 200),
         ("governance", "/score_features", 200),
+        (None, "/v1/policy", 401),
+        ("recommendation", "/v1/policy", 403),
+        ("governance", "/v1/policy", 200),
+        (None, QUEUE, 401),
+        ("recommendation", QUEUE, 403),
+        ("governance", QUEUE, 200),
     ],
 )
 def test_each_role_reaches_only_its_endpoints(service, what_if_body, role, path, status):
-    body = BODIES.get(path, what_if_body)
     with service.client(role) as client:
-        response = client.post(path, json=body)
+        if path == QUEUE:
+            response = client.get(path)
+        else:
+            response = client.post(path, json=BODIES.get(path, what_if_body))
     assert response.status_code == status, response.text
 
 
@@ -137,6 +147,10 @@ def test_what_if_rows_of_stored_vectors_score_as_the_stored_creators(service, ba
         ("/explain", b'{"creator_ids": ["a"], "k": 4.0}', "k"),
         ("/score", b'{"creator_ids": "cr000001"}', "creator_ids"),
         ("/score", b'{"creator_ids": [1]}', "creator_ids"),
+        ("/v1/policy", b'{"creator_ids": []}', "creator_ids"),
+        ("/v1/policy", b'{"creator_ids": ["a"], "market": "ID"}', "market"),
+        ("/v1/policy", json.dumps({"creator_ids": ["a"] * 1001}).encode(), "creator_ids"),
+        ("/v1/policy", b'{"creator_ids": [', "json_invalid"),
     ],
 )
 def test_malformed_requests_get_400_naming_the_field(service, path, content, field):

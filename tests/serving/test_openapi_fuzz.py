@@ -33,6 +33,8 @@ OPERATIONS = [
     ("POST", "/v1/score"),
     ("POST", "/v1/explain"),
     ("POST", "/v1/score_features"),
+    ("POST", "/v1/policy"),
+    ("GET", "/v1/queue"),
     ("GET", "/healthz"),
     ("GET", "/livez"),
     ("GET", "/readyz"),
@@ -73,9 +75,12 @@ def test_the_document_describes_the_project_not_bentoml(document):
 
 
 def test_every_refusal_is_documented_as_a_problem(document):
-    for path in [*ALIASES.values(), *ALIASES]:
-        responses = document["paths"][path]["post"]["responses"]
-        assert {"400", "401", "403", "413", "415", "503"} <= set(responses), path
+    operations = [(path, "post") for path in [*ALIASES.values(), *ALIASES, "/v1/policy"]]
+    for path, method in [*operations, ("/v1/queue", "get")]:
+        responses = document["paths"][path][method]["responses"]
+        bodies = {"413", "415"} if method == "post" else set()
+        deciding = {"409"} if path in ("/v1/policy", "/v1/queue") else set()
+        assert {"400", "401", "403", "503", *bodies, *deciding} == set(responses) - {"200"}, path
         for code, answer in responses.items():
             if not code.startswith("2"):
                 assert answer["content"] == {
@@ -92,12 +97,13 @@ def test_an_alias_answers_as_its_versioned_path_and_says_it_is_deprecated(servic
     assert alias.headers["link"] == '</v1/score>; rel="successor-version"'
 
 
-# a GET without parameters has no invalid form: only bodies are fuzzed both ways
+# a GET without parameters has no invalid form: only bodies and query parameters are fuzzed both ways
+WITH_INPUT = {path for method, path in OPERATIONS if method == "POST"} | {"/v1/queue"}
 CASES = [
     (method, path, mode)
     for method, path in OPERATIONS
     for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
-    if method == "POST" or mode is GenerationMode.POSITIVE
+    if path in WITH_INPUT or mode is GenerationMode.POSITIVE
 ]
 
 

@@ -30,7 +30,8 @@ def serve(
         Path | None,
         typer.Option(
             help="The contract's folder: creators in its creators table but not yet in the store get a "
-            "cold-start score (re-read when the file changes). Without it they are unknown."
+            "cold-start score (re-read when the file changes), and its enforcement record lets "
+            "/v1/policy and /v1/queue decide. Without it they are unknown and there are no decisions."
         ),
     ] = None,
     tracking_uri: TrackingOption = None,
@@ -48,7 +49,8 @@ def serve(
 
     The service is serving/service.py of $CREATORSCORE_SERVING, else of the checkout, else the
     installed copy; its feature definitions are found likewise ($CREATORSCORE_FEATURES), and so
-    are the policies whose risk tier thresholds it cuts tiers at (--policy)."""
+    are the policies whose risk tier thresholds it cuts tiers at and that decide (--policy)."""
+    from creatorscore.contract.read import load_marketplace
     from creatorscore.features import load
     from creatorscore.features.store import open_store
     from creatorscore.policy import market_tiers
@@ -69,6 +71,8 @@ def serve(
     shown = {"store_uri": redact_uri(given_store), "data": str(data) if data else None}
     _refuse_mismatch(mismatch(meta, definitions, [], **shown))  # before the slow part
     creators = CreatorsTable(data) if data else None  # a folder without a creators table stops here
+    if data:
+        load_marketplace(data)  # and one the policies cannot decide from (a table missing, unreadable)
     for name, value in SERVICE_MLFLOW_ENV.items():  # for this check and the service started below
         os.environ.setdefault(name, value)
     loaded = load_models(registry.tracking_uri(tracking_uri))  # no model, no start: say why here, in one line

@@ -40,7 +40,11 @@ PROTECTED: dict[str, frozenset[Role]] = {
     route("score"): frozenset({Role.RECOMMENDATION, Role.GOVERNANCE}),
     route("explain"): frozenset({Role.GOVERNANCE}),
     route("score_features"): frozenset({Role.GOVERNANCE}),
+    route("policy"): frozenset({Role.GOVERNANCE}),
+    route("queue"): frozenset({Role.GOVERNANCE}),
 }
+# endpoints answered from the policies' decisions, which need the contract's tables (`serve --data`)
+DECIDING = frozenset({route("policy"), route("queue")})
 
 
 def digest(key: str) -> str:
@@ -127,6 +131,9 @@ class Guarded(Protocol):
     @property
     def serving(self) -> bool: ...
 
+    @property
+    def deciding(self) -> bool: ...
+
     def readiness(self, full: bool) -> tuple[int, dict]: ...
 
 
@@ -135,7 +142,8 @@ class AccessMiddleware:
 
     Also answers GET /readyz with what the service is serving, since BentoML's own probe can
     only say yes or no, in full to the governance role only; and 503 with Retry-After, not a
-    500, while the service starts or holds no store generation to score from.
+    500, while the service starts or holds no store generation to score from; and 409 on the
+    decision endpoints of a service started without the contract's data, which no retry mends.
     `service` returns the running service, or None while it starts.
     """
 
@@ -162,6 +170,11 @@ class AccessMiddleware:
         refused = service.keys.refusal(scope["path"], authorization)
         if refused is not None:
             return await send_problem(send, *refused)
+        if scope["path"].rstrip("/") in DECIDING and not service.deciding:
+            detail = (
+                "the service was started without --data, so it holds no decisions: restart it with --data DIR"
+            )
+            return await send_problem(send, 409, detail)
         if not service.serving:
             return await send_problem(send, 503, "no online store generation to score yet: see /readyz")
         return await self.app(scope, receive, send)

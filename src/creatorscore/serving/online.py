@@ -9,7 +9,9 @@ is then a dictionary lookup; TreeSHAP runs only for the creators someone asks to
 A new generation is scored in a background thread while the last one is served; one that
 cannot be served (materialised with other definitions than the service's or the models') is
 reported with its fix, not retried, and a store that cannot be read (locked, missing, corrupt)
-is reported and checked again.
+is reported and checked again. Given the contract's folder, each generation is also decided
+by the market policies on the scores just computed (`decisions`), so decisions always belong
+to the generation served.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from creatorscore.features.store import OnlineStore, StoreMetadata, StoreUnavail
 from creatorscore.scoring.batch import risk_tier_values, score_creators
 from creatorscore.serving.cold_start import CreatorsTable, Priors
 from creatorscore.serving.compatibility import mismatch
+from creatorscore.serving.decisions import Decided, PolicyInputs
 from creatorscore.serving.schemas import ColdStartCreator, CreatorScore, ExplainedCreator, UnknownCreator
 from creatorscore.training.registry import RegisteredModel
 
@@ -74,6 +77,7 @@ class ScoredStore:
     keys: pd.DataFrame  # creator_id, as_of, market, category
     matrix: np.ndarray
     columns: dict[str, np.ndarray]  # model name -> its features' positions in `matrix`
+    decided: Decided | None  # the policies' decisions on these scores; None without `serve --data`
 
 
 class OnlineScorer:
@@ -96,10 +100,12 @@ class OnlineScorer:
         watch_every: float = WATCH_EVERY,
         store_uri: str = "URI",
         creators: CreatorsTable | None = None,
+        policy: PolicyInputs | None = None,
     ):
         self.store = store
         self.store_uri = store_uri  # for the command that fixes a mismatched store
         self.creators = creators  # the contract's creators table: who gets a cold-start score
+        self.policy = policy  # what each generation's decisions are made from, with `serve --data`
         self.models = {abuse.record.name: abuse, quality.record.name: quality}
         self.definitions = definitions
         self.tiers = tiers  # each market's tier thresholds, loaded once when the service starts
@@ -212,6 +218,9 @@ class OnlineScorer:
                 name: np.array([meta.features.index(f) for f in model_features(model.booster)])
                 for name, model in self.models.items()
             },
+            decided=None
+            if self.policy is None
+            else self.policy.decide(frame, scored, self.models["abuse_risk"], self.definitions),
         )
 
     def score(

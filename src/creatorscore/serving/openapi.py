@@ -5,8 +5,9 @@ documents request bodies as optional, a 400 body whose `detail` is a string, no 
 /readyz without a body. Consumers generate clients from this document and schemathesis holds
 the service to it, so `complete` states what is true: the project's title, description and
 package version; the versioned paths, with the unversioned aliases marked deprecated; bodies
-required; keys as Bearer tokens; and every refusal (400, 401, 403, 413, 415, 503) as the one
-problem-details shape. It is applied to the document BentoML serves at /docs.json.
+required; keys as Bearer tokens; and every refusal (400, 401, 403, 409, 413, 415, 503) as the
+one problem-details shape, FastAPI's too (GET /v1/queue is a FastAPI route: BentoML's own
+endpoints take POST only). It is applied to the document BentoML serves at /docs.json.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import copy
 import json
 from importlib.metadata import PackageNotFoundError, version
 
-from creatorscore.serving.access import PROTECTED
+from creatorscore.serving.access import DECIDING, PROTECTED
 from creatorscore.serving.limits import MAX_BODY_VARIABLE
 from creatorscore.serving.paths import ALIASES
 from creatorscore.serving.problems import KINDS, PROBLEM_JSON, TYPE_PREFIX
@@ -25,8 +26,10 @@ DESCRIPTION = (
     "Scores of live-shopping creators: the calibrated probability of a confirmed abuse case "
     "(`abuse_risk`) and the expected human review score (`content_quality`), each with its "
     "percentile within the creator's market and the risk tier, from the champion models and the "
-    "online feature store. `/v1/score` is for recommendation systems; `/v1/explain` and "
-    "`/v1/score_features` are for governance tools. Authenticate with `Authorization: Bearer KEY`. "
+    "online feature store. `/v1/score` is for recommendation systems; `/v1/explain`, "
+    "`/v1/score_features`, `/v1/policy` (each creator's decision under their market's policy: action, "
+    "health rating, reasons and statement) and `/v1/queue` (a market's review queue) are for "
+    "governance tools. Authenticate with `Authorization: Bearer KEY`. "
     "Every refusal is an RFC 9457 problem (`application/problem+json`). Score responses carry "
     "an `ETag` (store generation and model versions) and `Last-Modified` (the store's as-of time)."
 )
@@ -45,7 +48,7 @@ _PROBLEM = {
         "detail": {"type": "string", "description": "This occurrence, naming the field or limit."},
         "errors": {
             "type": "array",
-            "description": "For a body that breaks the request schema: one entry per field at fault.",
+            "description": "For a request that breaks its schema: one entry per field or parameter at fault.",
             "items": {
                 "type": "object",
                 "required": ["field", "message", "code"],
@@ -99,35 +102,16 @@ def complete(document: dict) -> dict:
     components = done.setdefault("components", {})
     components.setdefault("securitySchemes", {})["bearer"] = {"type": "http", "scheme": "bearer"}
     schemas = components.setdefault("schemas", {})
-    for internal in ("InvalidArgument", "BadRequest", "NotFound", "InternalServerError"):
-        schemas.pop(internal, None)  # BentoML's error bodies, which the service never sends
+    for internal in (
+        "InvalidArgument", "BadRequest", "NotFound", "InternalServerError",
+        "HTTPValidationError", "ValidationError",
+    ):  # fmt: skip
+        schemas.pop(internal, None)  # BentoML's and FastAPI's error bodies, which the service never sends
     schemas["Problem"] = _PROBLEM
 
-    def refusal(description: str) -> dict:
-        return {
-            "description": description,
-            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-        }
-
     for path, roles in PROTECTED.items():
-        operation = done["paths"].get(path, {}).get("post")
-        if operation is None:
-            continue
-        operation["requestBody"]["required"] = True
-        operation["security"] = [{"bearer": []}]
-        operation["description"] = f"{operation.get('description', '')} Roles: {', '.join(sorted(roles))}."
-        responses = {code: answer for code, answer in operation["responses"].items() if code.startswith("2")}
-        responses["400"] = refusal(
-            "The body is not valid JSON or breaks the request schema: `errors` names each field."
-        )
-        responses["401"] = refusal("Missing or unknown API key.")
-        responses["403"] = refusal("The key's role may not call this endpoint.")
-        responses["413"] = refusal(f"The body is over the size cap ({MAX_BODY_VARIABLE}, 1 MB by default).")
-        responses["415"] = refusal("The body is not application/json.")
-        responses["503"] = refusal(
-            "No store generation held yet (see /readyz); retry after the Retry-After seconds."
-        )
-        operation["responses"] = responses
+        for method, operation in done["paths"].get(path, {}).items():
+            _guarded(operation, method, roles, deciding=path in DECIDING)
     for alias, versioned in ALIASES.items():
         if versioned in done["paths"]:
             operation = copy.deepcopy(done["paths"][versioned]["post"])
@@ -144,6 +128,39 @@ def complete(document: dict) -> dict:
             "503": {"description": "Starting, or no store generation held yet; see Retry-After.", **body},
         }
     return done
+
+
+def _refusal(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+def _guarded(operation: dict, method: str, roles: frozenset, deciding: bool) -> None:
+    """A protected operation completed in place: its body required, the Bearer key, and each
+    refusal it can meet as a problem, in place of BentoML's and FastAPI's error bodies."""
+    operation["security"] = [{"bearer": []}]
+    operation["description"] = f"{operation.get('description', '')} Roles: {', '.join(sorted(roles))}."
+    responses = {code: answer for code, answer in operation["responses"].items() if code.startswith("2")}
+    if method == "post":
+        operation["requestBody"]["required"] = True
+        responses["400"] = _refusal(
+            "The body is not valid JSON or breaks the request schema: `errors` names each field."
+        )
+    else:  # FastAPI's 422 for a bad query parameter is answered 400 (`problems.invalid_parameters`)
+        responses["400"] = _refusal("A query parameter is missing or invalid: `errors` names each.")
+    responses["401"] = _refusal("Missing or unknown API key.")
+    responses["403"] = _refusal("The key's role may not call this endpoint.")
+    if deciding:
+        responses["409"] = _refusal("The service was started without `--data`: it makes no decisions.")
+    if method == "post":
+        responses["413"] = _refusal(f"The body is over the size cap ({MAX_BODY_VARIABLE}, 1 MB by default).")
+        responses["415"] = _refusal("The body is not application/json.")
+    responses["503"] = _refusal(
+        "No store generation held yet (see /readyz); retry after the Retry-After seconds."
+    )
+    operation["responses"] = responses
 
 
 _INTERNAL_SUFFIX = "IODescriptor"  # BentoML's name for the model of a request or response

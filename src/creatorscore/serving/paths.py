@@ -10,7 +10,7 @@ API's, and are not versioned.
 from __future__ import annotations
 
 VERSION_PREFIX = "/v1"
-ENDPOINTS = ("score", "explain", "score_features")
+ENDPOINTS = ("score", "explain", "score_features")  # the first endpoints: those with an alias
 ALIASES = {f"/{name}": f"{VERSION_PREFIX}/{name}" for name in ENDPOINTS}  # alias -> versioned path
 
 

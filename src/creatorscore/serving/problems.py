@@ -1,12 +1,13 @@
 """The one shape of every error the service answers: RFC 9457 problem details.
 
 A client handles one body for every refusal, whichever layer refused: the access check (401,
-403), the body limits (413, 415), request validation (400) or a worker holding no store yet
-(503). Each answer is `application/problem+json` with `type` (a URI per kind of problem,
-listed in docs/serving.md), `title` (the same for every problem of that type), `status`,
-`detail` (this occurrence, in words) and, for a body that breaks the request schema, `errors`:
-one entry per field at fault with its path. BentoML's own error bodies are rewritten into
-this shape by `ProblemMiddleware`, so no internal class name reaches a client.
+403), the body limits (413, 415), request validation (400), a service without decisions to
+serve (409) or a worker holding no store yet (503). Each answer is `application/problem+json`
+with `type` (a URI per kind of problem, listed in docs/serving.md), `title` (the same for
+every problem of that type), `status`, `detail` (this occurrence, in words) and, for a body
+that breaks the request schema, `errors`: one entry per field at fault with its path.
+BentoML's own error bodies are rewritten into this shape by `ProblemMiddleware`, so no internal
+class name reaches a client.
 """
 
 from __future__ import annotations
@@ -14,19 +15,25 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 
+from fastapi.encoders import jsonable_encoder
+from starlette.responses import JSONResponse
+
+from creatorscore.serving.log_policy import log_rejection
+
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER = 5  # seconds a client is told to wait on a 503: a start-up or a store being scored
 
 # status -> (type slug, title); the slug ends the type URI
 KINDS: dict[int, tuple[str, str]] = {
-    400: ("invalid-request", "The request body is not valid JSON or breaks the request schema"),
+    400: ("invalid-request", "The request body is not valid JSON, or the request breaks its schema"),
     401: ("unauthenticated", "Missing or unknown API key"),
     403: ("forbidden", "The API key's role may not call this endpoint"),
     404: ("not-found", "No such endpoint"),
     405: ("method-not-allowed", "The endpoint does not take this method"),
+    409: ("no-decisions", "The service was started without the contract's data: it makes no decisions"),
     413: ("body-too-large", "The request body is over the size cap"),
     415: ("unsupported-media-type", "The request body is not application/json"),
-    422: ("invalid-request", "The request body is not valid JSON or breaks the request schema"),
+    422: ("invalid-request", "The request body is not valid JSON, or the request breaks its schema"),
     503: ("not-ready", "The service holds no online store generation to score from yet"),
 }
 TYPE_PREFIX = "urn:creatorscore:problem:"
@@ -51,6 +58,16 @@ def field_errors(pydantic_errors: Iterable[dict]) -> list[dict]:
         }
         for error in pydantic_errors
     ]
+
+
+async def invalid_parameters(request, error) -> JSONResponse:
+    """FastAPI's refusal of a query parameter, as BentoML refuses a body: 400 with pydantic's
+    problems (FastAPI would say 422), which `ProblemMiddleware` turns into a problem naming each,
+    and one warning line naming the parameters, never their values."""
+    problems = jsonable_encoder(error.errors())
+    fields = ", ".join(dict.fromkeys(e["field"] for e in field_errors(problems)))
+    log_rejection(request.url.path, f"invalid {fields}")
+    return JSONResponse({"detail": problems}, status_code=400)
 
 
 def headers_for(status: int, length: int, extra: Iterable[tuple[bytes, bytes]] = ()) -> list:

@@ -16,8 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_mod
 
 from creatorscore.contract.schema import MARKETS
 from creatorscore.explain.explanation import Explanation
+from creatorscore.explain.statement import StatementOfReasons
 from creatorscore.explain.tiers import Tier
 from creatorscore.features.definitions import Definitions
+from creatorscore.policy.actions import Action, Reward
 
 MAX_SCORE_BATCH = 1000
 MAX_EXPLAIN_BATCH = 50  # explanations cost a TreeSHAP pass per model; review tools ask for a page
@@ -147,3 +149,57 @@ class ScoreFeaturesResponse(BaseModel):
     model_versions: ModelVersions
     as_of: datetime = Field(description="The store's as-of time, used for peer references.")
     items: list[RowScore]
+
+
+class PolicyRequest(_Request):
+    creator_ids: list[CreatorId] = Field(min_length=1, max_length=MAX_SCORE_BATCH)
+
+
+class PolicyDecision(BaseModel):
+    """One creator's decision under their market's policy, as `creatorscore policy apply` makes it
+    (docs/governance.md), for the store generation served."""
+
+    creator_id: str
+    market: str
+    as_of: datetime = Field(description="As-of time of the features and facts the decision rests on.")
+    health: int = Field(ge=0, le=1000, description="Account health, from the enforcement record alone.")
+    band: str = Field(description="The risk tier, or `cold_start` for a creator too new for the model.")
+    action: Action = Field(description="The most severe action called for by health, escalation or tier.")
+    penalty: bool = Field(description="Whether the action restricts or takes something from the creator.")
+    automated_decision: bool = Field(description="Taken on the model's word alone, as the policy allows.")
+    basis: Literal["record", "model"] | None = Field(
+        description="What called for the action: the enforcement record or the model; None without one."
+    )
+    grounds: list[str]
+    rewards: list[Reward]
+    reason_codes: list[str] = Field(description="The abuse model's reasons (features), for an action taken.")
+    queued: bool = Field(description="In today's review queue of the market.")
+    queue_rank: int | None = Field(description="Place in that queue, 1 first; None when not queued.")
+    statement: StatementOfReasons | None = Field(description="Statement of reasons; None without an action.")
+
+
+class PolicyResponse(BaseModel):
+    model_versions: ModelVersions
+    items: list[PolicyDecision | UnknownCreator] = Field(
+        description="One item per id, in request order; a creator not in the served store generation "
+        "(unknown, or onboarded since) has no decision."
+    )
+
+
+class QueueCase(BaseModel):
+    """One case of a market's review queue."""
+
+    market: str
+    rank: int = Field(ge=1, description="1 is taken first.")
+    creator_id: str
+    expected_harm: float = Field(description="Abuse probability x 28-day GMV (at least 1) x severity.")
+    why: str
+    exploration: bool = Field(description="Drawn at random for unbiased labels, not for its risk.")
+    review_probability: float = Field(description="Probability the case had of being queued.")
+
+
+class QueueResponse(BaseModel):
+    model_versions: ModelVersions
+    market: str
+    as_of: datetime = Field(description="As-of time of the store generation the queue was made from.")
+    items: list[QueueCase] = Field(description="The market's queue by rank; empty when nothing is queued.")

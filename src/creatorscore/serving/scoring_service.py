@@ -1,4 +1,4 @@
-"""Everything the HTTP service does, without HTTP: start-up, access, scoring and readiness.
+"""Everything the HTTP service does, without HTTP: start-up, access, scoring, decisions and readiness.
 
 `serving/service.py` only binds these methods to BentoML endpoints, so the service can be
 started and exercised in-process (notebooks, benchmarks) exactly as it runs behind HTTP.
@@ -18,13 +18,16 @@ import pandas as pd
 from creatorscore.features.definitions import Definitions
 from creatorscore.features.store import open_store
 from creatorscore.locations import VARIABLES
-from creatorscore.policy import market_tiers
+from creatorscore.policy import load_market_policies
+from creatorscore.policy.legal import tiers_of
 from creatorscore.redact import redact_uri
 from creatorscore.serving import freshness
 from creatorscore.serving.access import ApiKeys
 from creatorscore.serving.cold_start import DATA_VARIABLE, CreatorsTable
+from creatorscore.serving.decisions import PolicyInputs
 from creatorscore.serving.model_source import LoadedModels, load_models
 from creatorscore.serving.online import OnlineScorer
+from creatorscore.serving.schemas import UnknownCreator
 from creatorscore.serving.store_uri import DEFAULT_STORE, STORE_VARIABLE
 
 
@@ -37,27 +40,30 @@ class ScoringService:
 
     @classmethod
     def start(cls, definitions: Definitions, environ: Mapping[str, str] = os.environ) -> ScoringService:
-        """Keys, champions, the markets' tier thresholds and the scored store, from the environment;
-        UserError saying what is missing or malformed.
+        """Keys, champions, the market policies and the scored store (with its decisions when the
+        contract's folder is given), from the environment; UserError saying what is missing or
+        malformed.
 
         A store that cannot be read yet is no reason to refuse: `creatorscore serve` checked it,
         and a worker that finds none answers 503 until it appears rather than crash-looping.
         """
         keys = ApiKeys.from_environment(environ)
-        tiers = market_tiers(environ.get(VARIABLES["policies"]))  # read once: requests never read a file
+        policies = load_market_policies(environ.get(VARIABLES["policies"]))  # once: requests read no file
         store_uri = environ.get(STORE_VARIABLE) or DEFAULT_STORE
         store = open_store(store_uri)
         data = environ.get(DATA_VARIABLE)
         creators = CreatorsTable(Path(data)) if data else None
+        policy = PolicyInputs(Path(data), policies) if data else None
         loaded = load_models(environ.get("MLFLOW_TRACKING_URI"))
         scorer = OnlineScorer(
             store,
             loaded.models["abuse_risk"],
             loaded.models["content_quality"],
             definitions,
-            tiers,
+            tiers_of(policies),
             store_uri=redact_uri(store_uri),
             creators=creators,
+            policy=policy,
         )
         return cls(keys, loaded, scorer, store_uri)
 
@@ -65,6 +71,12 @@ class ScoringService:
     def serving(self) -> bool:
         """Whether a store generation is held: until then every scoring call answers 503."""
         return self.scorer.scored is not None
+
+    @property
+    def deciding(self) -> bool:
+        """Whether policy decisions are made (`serve --data`): without the contract's tables there
+        is no enforcement record to decide from, and /policy and /queue are refused."""
+        return self.scorer.policy is not None
 
     @property
     def model_versions(self) -> dict[str, str]:
@@ -79,6 +91,25 @@ class ScoringService:
     def explain(self, creator_ids: Sequence[str], k: int) -> tuple[dict, dict[str, str]]:
         scored = self.scorer.current()
         body = {"model_versions": self.model_versions, "items": self.scorer.explain(creator_ids, k, scored)}
+        return body, freshness.headers(scored.meta, self.model_versions)
+
+    def policy(self, creator_ids: Sequence[str]) -> tuple[dict, dict[str, str]]:
+        """The /policy body: each creator's decision on the generation served, or `unknown creator`."""
+        scored = self.scorer.current()
+        decisions = scored.decided.decisions
+        items = [decisions.get(creator) or UnknownCreator(creator_id=creator) for creator in creator_ids]
+        body = {"model_versions": self.model_versions, "items": items}
+        return body, freshness.headers(scored.meta, self.model_versions)
+
+    def queue(self, market: str) -> tuple[dict, dict[str, str]]:
+        """The /queue body: the market's review queue of the generation served, by rank."""
+        scored = self.scorer.current()
+        body = {
+            "model_versions": self.model_versions,
+            "market": market,
+            "as_of": scored.meta.as_of.to_pydatetime(),
+            "items": scored.decided.queues.get(market, []),
+        }
         return body, freshness.headers(scored.meta, self.model_versions)
 
     def score_features(self, rows: Sequence[dict], explain: bool, k: int = 4) -> tuple[dict, dict[str, str]]:
