@@ -11,7 +11,7 @@ from creatorscore.errors import UserError
 from creatorscore.features import snapshots
 from creatorscore.policy import load_market_policies
 from creatorscore.policy.actions import Action
-from creatorscore.policy.backtest import ACTION_COLUMNS, replay, train_before, weekly_capacity
+from creatorscore.policy.backtest import ACTION_COLUMNS, capacity_per_step, replay, train_before
 from creatorscore.policy.reviewers import ReviewerModel
 from creatorscore.policy.summary import summarise
 
@@ -65,7 +65,7 @@ def test_each_step_reviews_at_most_each_markets_capacity(replayed, market):
     actions, policies = replayed
     tables, _, moments = market
     assert list(actions.columns) == ACTION_COLUMNS and not actions.duplicated(["creator_id", "as_of"]).any()
-    capacity = weekly_capacity(policies, tables["creators"]["market"], 0.5, 7)
+    capacity = capacity_per_step(policies, tables["creators"]["market"], 0.5, 7)
     reviews = actions[actions["reviewed"]].groupby(["as_of", "market"]).size()
     for (_, market_name), count in reviews.items():
         assert count <= capacity[market_name].governance.queue.capacity_per_day
@@ -105,7 +105,7 @@ def test_the_summary_counts_add_up(replayed, market):
     tables, truth, moments = market
     capacity = {
         m: p.governance.queue.capacity_per_day
-        for m, p in weekly_capacity(policies, tables["creators"]["market"], 0.5, 7).items()
+        for m, p in capacity_per_step(policies, tables["creators"]["market"], 0.5, 7).items()
     }
     summary = summarise(actions, tables["creators"], moments, capacity, truth, tables["orders"])
     overall = summary["segments"]["overall"]

@@ -163,11 +163,12 @@ def policy_backtest(
     from creatorscore.errors import UserError
     from creatorscore.outputs import write_table
     from creatorscore.policy import load_market_policies
-    from creatorscore.policy.backtest import replay, train_before, weekly_capacity
+    from creatorscore.policy.backtest import capacity_per_step, replay, train_before
     from creatorscore.policy.reviewers import FROM_LATER_FACTS, FROM_TRUTH, ReviewerModel
     from creatorscore.policy.summary import summarise
     from creatorscore.reports.html import render
     from creatorscore.reports.policy_backtest import backtest_report
+    from creatorscore.scoring.batch import SCORES
     from creatorscore.training.config import default_config
     from creatorscore.training.dataset import read_ground_truth
 
@@ -183,7 +184,7 @@ def policy_backtest(
     tables, defs = load_for_features(data, definitions)
     truth = read_ground_truth(data)
     reviewer = ReviewerModel(sensitivity=sensitivity, specificity=specificity)
-    configs = {name: default_config(name) for name in ("abuse_risk", "content_quality")}
+    configs = {name: default_config(name) for name in SCORES}
     models = train_before(
         tables, first, defs, configs, on_stage=lambda stage: err.print(stage, highlight=False)
     )
@@ -196,7 +197,7 @@ def policy_backtest(
             actions = replay(
                 tables, moments, models, defs, policies, reviewer, truth, scorer, review_capacity, seed
             )
-        sized = weekly_capacity(policies, tables["creators"]["market"], review_capacity, spacing.days)
+        sized = capacity_per_step(policies, tables["creators"]["market"], review_capacity, spacing.days)
         capacity = {m: p.governance.queue.capacity_per_day for m, p in sized.items()}
         summaries[name] = summarise(actions, tables["creators"], moments, capacity, truth, tables["orders"])
         write_table(out / (ACTIONS_FILE if name == "policy" else f"actions-{name}.parquet"), actions)

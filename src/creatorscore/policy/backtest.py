@@ -91,7 +91,7 @@ def train_before(
     return ReplayModels(models["abuse_risk"], models["content_quality"], max(moments), len(moments))
 
 
-def weekly_capacity(
+def capacity_per_step(
     policies: dict[str, MarketPolicy], creators: pd.Series, share: float | None, days: int
 ) -> dict:
     """Each market's policy with its queue sized for one replay step: `days` of the policy's daily
@@ -139,7 +139,7 @@ def replay(
         scored = score_creators(features, models.abuse, models.quality, tiers)
         if scorer == "rules":
             scored = _scored_by_rules(scored, features)
-        sized = weekly_capacity(policies, features["market"], review_capacity, step_days)
+        sized = capacity_per_step(policies, features["market"], review_capacity, step_days)
         applied = apply_policies(features, scored, tables, models.abuse, definitions, sized, seed + number)
         queue = applied.queue
         if truth is not None:
