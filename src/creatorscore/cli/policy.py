@@ -45,6 +45,7 @@ def policy_apply(
     market: Annotated[
         str | None, typer.Option(help="Market whose queue to print (default: the longest queue).")
     ] = None,
+    # policy.apply.QUEUE_SEED, the service's too; importing it here would load pandas for --help
     seed: Annotated[int, typer.Option(help="Seed of the queue's exploration sample.")] = 0,
     tracking_uri: TrackingOption = None,
     definitions: DefinitionsOption = None,

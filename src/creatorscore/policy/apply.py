@@ -34,6 +34,7 @@ from creatorscore.policy.legal import MarketPolicy, tiers_of
 from creatorscore.policy.queue import QUEUE_COLUMNS, expected_harm, review_queue
 from creatorscore.training.registry import RegisteredModel
 
+QUEUE_SEED = 0  # `policy apply` and the service draw the same exploration sample by default
 REACH = "gmv_usd_28d"  # the queue's reach: recent sales, what abuse by this creator costs buyers
 DECISION_COLUMNS = [
     "creator_id", "market", "as_of", "tenure_days", "band", "abuse_risk", "content_quality",
@@ -56,7 +57,7 @@ def apply_policies(
     abuse: RegisteredModel,
     definitions: Definitions,
     policies: dict[str, MarketPolicy],
-    seed: int = 0,
+    seed: int = QUEUE_SEED,
 ) -> Applied:
     """Decide every creator of `scored` (one as-of time, from `scoring.batch.score_creators` on
     `features`) under their market's policy; a statement of reasons (JSON) accompanies every action

@@ -24,8 +24,6 @@ from creatorscore.policy.legal import MarketPolicy
 from creatorscore.serving.schemas import PolicyDecision, QueueCase
 from creatorscore.training.registry import RegisteredModel
 
-SEED = 0  # the exploration draw of `policy apply`'s default: the service queues the same creators
-
 
 @dataclass(frozen=True)
 class Decided:
@@ -47,7 +45,8 @@ class PolicyInputs:
     ) -> Decided:
         """`apply_policies` on one generation's features and the scores computed from them."""
         tables = load_marketplace(self.data_dir).tables
-        applied = apply_policies(features, scored, tables, abuse, definitions, self.policies, SEED)
+        # the default exploration seed, as `policy apply`'s: the service queues the same creators
+        applied = apply_policies(features, scored, tables, abuse, definitions, self.policies)
         rows = applied.decisions[list(PolicyDecision.model_fields)]
         # pandas holds a missing basis, rank or statement as NaN or NA; the answer says null
         rows = rows.astype(object).where(rows.notna(), None)
