@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import shutil
 
 import mlflow
 import pandas as pd
 import pytest
 
-from creatorscore.locations import folder as located
 from creatorscore.policy import market_tiers
+from tests.policy_files import policies_with
 
 from .test_main import _one_line_error, run
 
@@ -81,20 +80,12 @@ def test_score_every_creator_with_both_champions(trained_store, training_market_
     assert top["creator_id"] in result.stdout and f"{top['abuse_risk']:.1%}" in result.stdout
 
 
-def _policies_with(tmp_path, market: str, text: str):
-    policies = tmp_path / "policies"
-    shutil.copytree(located("policies"), policies)
-    path = policies / "markets" / f"{market}.yaml"
-    path.write_text(path.read_text() + text)
-    return policies
-
-
 def test_score_cuts_each_market_at_its_own_policys_thresholds(trained_store, training_market_dir, tmp_path):
     uri, _, _ = trained_store
     client = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
     for name in ("abuse_risk", "content_quality"):
         client.set_registered_model_alias(name, "champion", "1")
-    policies = _policies_with(tmp_path, "VN", "\ntiers: {monitor: 0.0, review: 0.0, restrict: 0.0}\n")
+    policies = policies_with(tmp_path, "VN", "\ntiers: {monitor: 0.0, review: 0.0, restrict: 0.0}\n")
     out = tmp_path / "scores.parquet"
     result = run("score", "--data", str(training_market_dir), "--out", str(out), "--tracking-uri", uri,
                  "--as-of", "2025-10-01", "--policy", str(policies))  # fmt: skip
@@ -108,7 +99,7 @@ def test_score_cuts_each_market_at_its_own_policys_thresholds(trained_store, tra
 
 
 def test_score_with_a_misspelt_tier_threshold_is_a_one_line_error(tmp_path, training_market_dir):
-    policies = _policies_with(tmp_path, "TH", "\ntiers: {reveiw: 0.1}\n")
+    policies = policies_with(tmp_path, "TH", "\ntiers: {reveiw: 0.1}\n")
     result = run(
         "score", "--data", str(training_market_dir), "--out", str(tmp_path / "s.parquet"),
         "--policy", str(policies), "--tracking-uri", f"sqlite:///{tmp_path}/empty.db",
@@ -136,7 +127,7 @@ def test_policy_apply_writes_decisions_and_queues_and_prints_a_markets_queue(
 
 
 def test_policy_apply_names_the_bad_policy_file_in_one_line(trained_store, training_market_dir, tmp_path):
-    policies = _policies_with(tmp_path, "TH", "\nqueue:\n  capacity_per_dya: 3\n")
+    policies = policies_with(tmp_path, "TH", "\nqueue:\n  capacity_per_dya: 3\n")
     result = run("policy", "apply", "--data", str(training_market_dir), "--out", str(tmp_path / "o"),
                  "--tracking-uri", trained_store[0], "--policy", str(policies))  # fmt: skip
     _one_line_error(result, "policies/markets/TH.yaml: queue.capacity_per_dya")

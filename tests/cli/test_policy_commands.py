@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pandas as pd
 import pytest
 
-from creatorscore.locations import folder
 from creatorscore.policy.backtest import ACTION_COLUMNS
+from tests.policy_files import copied_policies
 
 from .test_main import _one_line_error, run
 
@@ -34,8 +33,7 @@ def test_policy_backtest_writes_actions_summary_and_report_beside_the_status_quo
     configs.mkdir()
     for name in ("abuse_risk", "content_quality"):
         (configs / f"{name}.yaml").write_text(yaml.safe_dump(fast_config(name).model_dump(mode="json")))
-    other = tmp_path / "policies-b"
-    shutil.copytree(folder("policies"), other)
+    other = copied_policies(tmp_path, "policies-b")
     base = other / "base.yaml"
     base.write_text(base.read_text().replace("  monitor: watch", "  monitor: queue_for_review"))
     out = tmp_path / "backtest"

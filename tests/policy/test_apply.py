@@ -3,13 +3,10 @@ per creator, a complete statement for every action, markets decided by their own
 
 from __future__ import annotations
 
-import shutil
-
 import pandas as pd
 import pytest
 
 from creatorscore.explain import StatementOfReasons
-from creatorscore.locations import folder
 from creatorscore.policy import load_market_policies, market_tiers
 from creatorscore.policy.actions import Action
 from creatorscore.policy.apply import DECISION_COLUMNS, apply_policies
@@ -17,6 +14,7 @@ from creatorscore.scoring.batch import score_creators
 from creatorscore.training.backtest import run_backtest
 from creatorscore.training.registry import RegisteredModel
 from creatorscore.training.tracking import model_record
+from tests.policy_files import policies_with
 
 
 @pytest.fixture(scope="module")
@@ -44,14 +42,6 @@ def _apply(day, definitions, policies=None, scored=None):
 @pytest.fixture(scope="module")
 def applied(day, definitions):
     return _apply(day, definitions)
-
-
-def _edited(tmp_path, market: str, addition: str):
-    policies = tmp_path / "policies"
-    shutil.copytree(folder("policies"), policies)
-    path = policies / "markets" / f"{market}.yaml"
-    path.write_text(path.read_text() + addition)
-    return policies
 
 
 def test_every_scored_creator_gets_exactly_one_decision(applied, day):
@@ -83,7 +73,7 @@ def test_each_action_carries_a_complete_statement_of_the_decision_taken(applied)
 
 def test_a_markets_override_changes_no_other_markets_decisions(day, definitions, applied, tmp_path):
     market = applied.decisions["market"].value_counts().idxmax()
-    policies = _edited(
+    policies = policies_with(
         tmp_path, market, "\nqueue:\n  capacity_per_day: 1\ntier_actions:\n  monitor: queue_for_review\n"
     )
     changed = _apply(day, definitions, policies)
@@ -115,7 +105,8 @@ def test_a_creator_without_history_is_never_penalised_for_it(day, definitions):
 def test_the_queue_keeps_each_markets_capacity_and_skips_the_penalised(applied):
     capacity = {m: p.governance.queue.capacity_per_day for m, p in load_market_policies().items()}
     queue = applied.queue
-    assert (queue.groupby("market").size() <= queue["market"].drop_duplicates().map(capacity).values).all()
+    sizes = queue.groupby("market").size()
+    assert (sizes <= sizes.index.map(capacity)).all()
     queued = applied.decisions[applied.decisions["queued"]]
     assert len(queued) == len(queue) and not queued["penalty"].any()
     flagged = applied.decisions["action"] == "queue_for_review"
@@ -134,7 +125,7 @@ def test_a_restriction_applies_on_the_models_word_only_where_the_policy_automate
         abuse_risk=scored["abuse_risk"].where(~rows, 0.9),
     )
     reviewed = _apply(day, definitions, scored=forced).decisions
-    policies = _edited(tmp_path, market, "\ntier_actions:\n  automated: [restrict_live_selling]\n")
+    policies = policies_with(tmp_path, market, "\ntier_actions:\n  automated: [restrict_live_selling]\n")
     automated = _apply(day, definitions, policies, scored=forced).decisions
     model_only = rows & (reviewed["basis"] == "model").to_numpy()
     assert model_only.sum() >= 10

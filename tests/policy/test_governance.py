@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +15,7 @@ from creatorscore.locations import folder
 from creatorscore.policy import PolicyError, load_market_policies, load_market_policy, market_tiers
 from creatorscore.policy.governance import Governance, with_overrides
 from creatorscore.yaml_files import read_mapping
+from tests.policy_files import copied_policies
 
 BASE = read_mapping(folder("policies") / "base.yaml")
 
@@ -39,13 +38,8 @@ def test_a_misspelt_override_is_refused_not_ignored():
         Governance.model_validate(with_overrides(BASE, {"queue": {"capacity_per_dya": 5}}))
 
 
-def _copy(tmp_path) -> Path:
-    shutil.copytree(folder("policies"), tmp_path / "policies")
-    return tmp_path / "policies"
-
-
 def test_one_markets_override_changes_that_market_alone(tmp_path):
-    policies = _copy(tmp_path)
+    policies = copied_policies(tmp_path)
     path = policies / "markets" / "VN.yaml"
     path.write_text(path.read_text() + "\nqueue:\n  capacity_per_day: 7\n")
     loaded, before = load_market_policies(policies), load_market_policies()
@@ -70,7 +64,7 @@ def test_one_markets_override_changes_that_market_alone(tmp_path):
     ],
 )
 def test_a_bad_rule_names_the_file_it_came_from(tmp_path, file, text, message):
-    policies = _copy(tmp_path)
+    policies = copied_policies(tmp_path)
     (policies / file).write_text((policies / file).read_text() + text)
     with pytest.raises(PolicyError, match=message):
         load_market_policy("TH", policies)
@@ -83,7 +77,7 @@ def test_the_base_sets_every_markets_risk_tiers():
 
 
 def test_one_markets_tier_override_changes_that_markets_tiers_alone(tmp_path):
-    policies = _copy(tmp_path)
+    policies = copied_policies(tmp_path)
     path = policies / "markets" / "VN.yaml"
     path.write_text(path.read_text() + "\ntiers:\n  review: 0.15\n")
     tiers, before = market_tiers(policies), market_tiers()
@@ -112,7 +106,7 @@ def test_one_markets_tier_override_changes_that_markets_tiers_alone(tmp_path):
     ],
 )
 def test_a_bad_tier_threshold_fails_on_load_in_one_line_naming_file_and_field(tmp_path, file, text, message):
-    policies = _copy(tmp_path)
+    policies = copied_policies(tmp_path)
     (policies / file).write_text((policies / file).read_text() + text)
     with pytest.raises(PolicyError, match=re.escape(message)) as error:
         market_tiers(policies)
@@ -121,7 +115,7 @@ def test_a_bad_tier_threshold_fails_on_load_in_one_line_naming_file_and_field(tm
 
 def test_the_tier_thresholds_live_in_the_base_and_nowhere_else(tmp_path):
     """Without the base's `tiers:` no market has thresholds: code holds no fallback numbers."""
-    policies = _copy(tmp_path)
+    policies = copied_policies(tmp_path)
     base = read_mapping(policies / "base.yaml")
     del base["tiers"]
     (policies / "base.yaml").write_text(yaml.safe_dump(base))

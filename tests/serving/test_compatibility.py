@@ -4,16 +4,15 @@
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import subprocess
 import time
 
 import pytest
 
 from creatorscore.features.store import open_store
-from creatorscore.locations import folder
 from creatorscore.serving.compatibility import mismatch
 from creatorscore.training.registry import load_champion
+from tests.policy_files import policies_with
 from tests.servers import free_port
 from tests.serving.conftest import serve_command, service_env
 
@@ -77,10 +76,7 @@ def test_serve_on_a_stale_store_exits_at_once_with_one_line_naming_materialize(
 def test_serve_with_a_malformed_policy_exits_at_once_with_one_line_naming_file_and_field(
     tmp_path, online_store, champion_store, keys_file
 ):
-    policies = tmp_path / "policies"
-    shutil.copytree(folder("policies"), policies)
-    market = policies / "markets" / "SG.yaml"
-    market.write_text(market.read_text() + "\ntiers: {review: 0.9}\n")
+    policies = policies_with(tmp_path, "SG", "\ntiers: {review: 0.9}\n")
     done = subprocess.run(
         [*serve_command(online_store, champion_store, free_port()), "--policy", str(policies)],
         env=service_env(keys_file, tmp_path / "bentoml"),
