@@ -71,3 +71,13 @@ def test_policy_backtest_refuses_bad_dates_in_one_line(training_market_dir, tmp_
         "policy", "backtest", "--data", str(training_market_dir), *flags, "--out", str(tmp_path / "o")
     )
     _one_line_error(result, message)
+
+
+@pytest.mark.parametrize("command", ["apply", "backtest"])
+def test_policy_commands_never_write_into_the_policies_they_read(training_market_dir, tmp_path, command):
+    policies = copied_policies(tmp_path)
+    dates = ["--from", "2025-10-01", "--to", "2025-10-08"] if command == "backtest" else []
+    result = run("policy", command, "--data", str(training_market_dir), *dates,
+                 "--policy", str(policies), "--out", str(policies / "out"))  # fmt: skip
+    _one_line_error(result, f"is inside --policy {policies}")
+    assert not (policies / "out").exists()

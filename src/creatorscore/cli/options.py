@@ -8,6 +8,7 @@ loader and the feature definitions are imported inside the functions that use th
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -136,13 +137,18 @@ def utc(moments: list[datetime]) -> list[pd.Timestamp]:
 
 
 def refuse_output_in_inputs(
-    output: Path, data: Path | None, definitions: Path | None, flag: str = "--out"
+    output: Path,
+    data: Path | None,
+    definitions: Path | None,
+    flag: str = "--out",
+    also: Sequence[tuple[str, Path]] = (),
 ) -> None:
-    """UserError when `output` lands in the data or the feature definitions the command reads."""
+    """UserError when `output` lands in the data, the feature definitions or any other input
+    (`also`: flag and folder) the command reads."""
     from creatorscore.features import DEFAULT_DIR
     from creatorscore.outputs import refuse_inside_inputs
 
-    read = [*([("--data", data)] if data else []), ("--definitions", definitions or DEFAULT_DIR)]
+    read = [*([("--data", data)] if data else []), ("--definitions", definitions or DEFAULT_DIR), *also]
     refuse_inside_inputs(output, flag, read)
 
 

@@ -24,6 +24,7 @@ from creatorscore.cli.options import (
     utc,
 )
 from creatorscore.cli.progress import step
+from creatorscore.locations import folder as located
 
 policy_app = typer.Typer(
     help="Governance: the market policies turned into decisions and review queues.", no_args_is_help=True
@@ -60,7 +61,7 @@ def policy_apply(
     from creatorscore.scoring.batch import SCORES, check_definitions, score_creators
     from creatorscore.training.registry import load_champion
 
-    refuse_output_in_inputs(out, data, definitions)
+    refuse_output_in_inputs(out, data, definitions, also=[("--policy", located("policies", policy))])
     policies = load_market_policies(policy)
     champions = [load_champion(name, tracking_uri) for name in SCORES]
     tables, defs = load_for_features(data, definitions)
@@ -162,7 +163,7 @@ def policy_backtest(
     import pandas as pd
 
     from creatorscore.errors import UserError
-    from creatorscore.outputs import write_table
+    from creatorscore.outputs import write_table, write_text
     from creatorscore.policy import load_market_policies
     from creatorscore.policy.backtest import capacity_per_step, replay, train_before
     from creatorscore.policy.reviewers import FROM_LATER_FACTS, FROM_TRUTH, ReviewerModel
@@ -173,7 +174,8 @@ def policy_backtest(
     from creatorscore.training.config import default_config
     from creatorscore.training.dataset import read_ground_truth
 
-    refuse_output_in_inputs(out, data, definitions)
+    read = [("--policy", located("policies", policy)), *([("--compare", compare)] if compare else [])]
+    refuse_output_in_inputs(out, data, definitions, also=read)
     first, last = utc([start, end])
     if last < first:
         raise UserError(f"--to {last:%Y-%m-%d} is before --from {first:%Y-%m-%d}")
@@ -208,8 +210,8 @@ def policy_backtest(
         "models_trained_until": f"{models.trained_until:%Y-%m-%d}",
         "policies": summaries,
     }
-    (out / SUMMARY_FILE).write_text(json.dumps(document, indent=2, default=str))
-    (out / REPORT_FILE).write_text(render(backtest_report(summaries)))
+    write_text(out / SUMMARY_FILE, json.dumps(document, indent=2, default=str))
+    write_text(out / REPORT_FILE, render(backtest_report(summaries)))
     wide = Console()
     wide.width = max(wide.width, 110)
     wide.print(_goals(summaries))
@@ -220,7 +222,7 @@ def policy_backtest(
 
 def _goals(summaries: dict[str, dict]) -> RichTable:
     """The overall figures the goals read, one column per replayed policy."""
-    from creatorscore.reports.policy_backtest import FIGURES
+    from creatorscore.reports.policy_backtest import FIGURES, cell
 
     table = RichTable(title="Policy backtest, all markets")
     table.add_column("")
@@ -228,5 +230,5 @@ def _goals(summaries: dict[str, dict]) -> RichTable:
         table.add_column(name, justify="right")
     for key, heading, spec in FIGURES:
         cells = [summaries[name]["segments"]["overall"].get(key) for name in summaries]
-        table.add_row(heading, *("-" if v is None else format(v, spec) for v in cells))
+        table.add_row(heading, *(cell(v, spec) for v in cells))
     return table

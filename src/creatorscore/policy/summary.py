@@ -54,7 +54,7 @@ def summarise(
         },
         "segments": {},
     }
-    healthy_sales = _sales_before(orders, actions)
+    healthy_sales = _sales_before(orders, population.set_index("creator_id")["penalised_at"].dropna())
     reviews = actions[actions["reviewed"]].groupby("market").size()
     for name, index in groups.items():
         rows = population.loc[index]
@@ -108,14 +108,11 @@ def _counts(
     return counts
 
 
-def _sales_before(orders: pd.DataFrame, actions: pd.DataFrame) -> pd.Series:
-    """Each penalised creator's sales (USD) over the 28 days before their first penalty: what the
-    penalty put at stake."""
-    first = actions[actions["penalty"]].groupby("creator_id")["as_of"].min()
-    if first.empty:
-        return pd.Series(dtype=float)
-    placed = orders[orders["creator_id"].isin(first.index)]
-    at = placed["creator_id"].map(first)
+def _sales_before(orders: pd.DataFrame, penalised_at: pd.Series) -> pd.Series:
+    """Each penalised creator's sales (USD) over the 28 days before their first penalty
+    (`penalised_at`, by creator_id): what the penalty put at stake."""
+    placed = orders[orders["creator_id"].isin(penalised_at.index)]
+    at = placed["creator_id"].map(penalised_at)
     recent = placed[(placed["created_at"] < at) & (placed["created_at"] >= at - 28 * DAY)]
     return recent.groupby("creator_id")["amount_usd"].sum()
 

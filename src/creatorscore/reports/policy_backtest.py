@@ -55,11 +55,12 @@ def _table(summaries: dict[str, dict], segment: str) -> Table:
     rows = []
     for name, summary in summaries.items():
         figures = summary["segments"].get(segment, {})
-        rows.append([name, *(_cell(figures.get(key), spec) for key, _, spec in FIGURES)])
+        rows.append([name, *(cell(figures.get(key), spec) for key, _, spec in FIGURES)])
     return Table(["policy", *(heading for _, heading, _ in FIGURES)], rows, caption=segment)
 
 
-def _cell(value, spec: str) -> str:
+def cell(value, spec: str) -> str:
+    """A figure as a table shows it, "-" where it is undefined (no ground truth, nothing to count)."""
     if value is None:
         return "-"
     return number(value, spec) if isinstance(value, float) else format(value, spec)
