@@ -125,3 +125,17 @@ def test_escalations_read_only_standing_violations_known_before_the_as_of_time()
 def test_an_escalation_naming_an_unknown_policy_is_refused():
     with pytest.raises(ValueError, match="policy 'brushing' is not one of"):
         Escalation(policy="brushing", count=2, days=30, action="watch")
+
+
+def test_every_code_an_action_may_record_has_the_words_a_creator_reads():
+    from typing import get_args
+
+    from creatorscore.explain.statement import CODE_WORDING
+    from creatorscore.policy.actions import Effect
+
+    codes = {
+        code
+        for name in ("visibility", "monetary", "provision", "account")
+        for code in get_args(get_args(Effect.model_fields[name].annotation)[0])
+    }
+    assert len(codes) == 8 and codes <= set(CODE_WORDING)
