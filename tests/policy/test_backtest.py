@@ -86,6 +86,14 @@ def test_a_confirmed_creator_is_actioned_and_leaves_the_replay(replayed):
     assert (actions["penalty"] == actions["action"].map(lambda a: Action(a).penalty)).all()
 
 
+def test_a_creator_a_review_cleared_is_not_queued_again_until_the_recheck_is_due(replayed):
+    actions, policies = replayed
+    reviews = actions[actions["reviewed"]].sort_values("as_of")
+    gaps = reviews.groupby("creator_id")["as_of"].diff().dropna() / pd.Timedelta(days=1)
+    due = reviews.loc[gaps.index, "market"].map(lambda m: policies[m].governance.queue.recheck_after_days)
+    assert len(reviews) and (gaps >= due).all()
+
+
 def test_without_ground_truth_reviews_take_their_outcome_from_later_facts(market, models, definitions):
     tables, _, moments = market
     actions = replay(tables, moments[:1], models, definitions, load_market_policies(), ReviewerModel(),

@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from creatorscore.policy.queue import QueueRule, expected_harm, review_queue
+from creatorscore.policy.queue import SPARE, QueueRule, expected_harm, recently_reviewed, review_queue
 
 _CANDIDATES = st.lists(
     st.tuples(st.sampled_from(["ID", "TH", "SG"]), st.floats(0, 1e6, allow_nan=False), st.booleans()),
@@ -26,11 +26,14 @@ def _frame(rows) -> pd.DataFrame:
 
 
 @settings(max_examples=80, deadline=None)
-@given(_CANDIDATES, st.integers(0, 60), st.floats(0, 0.5), st.integers(0, 2**16))
-def test_each_market_queues_at_most_its_capacity_with_the_exploration_share(rows, capacity, share, seed):
+@given(_CANDIDATES, st.integers(0, 60), st.floats(0, 0.5), st.booleans(), st.integers(0, 2**16))
+def test_each_market_queues_at_most_its_capacity_with_the_exploration_share(
+    rows, capacity, share, fill, seed
+):
     candidates = _frame(rows)
     rules = {
-        m: QueueRule(capacity_per_day=capacity, exploration_share=share, sla_days=3) for m in ("ID", "TH")
+        m: QueueRule(capacity_per_day=capacity, exploration_share=share, sla_days=3, fill_spare_capacity=fill)
+        for m in ("ID", "TH")
     }
     queue = review_queue(candidates, rules, seed)
     assert "SG" not in set(queue["market"])  # no rule, no reviewers
@@ -40,17 +43,22 @@ def test_each_market_queues_at_most_its_capacity_with_the_exploration_share(rows
         n = min(capacity, len(pool))
         explore = int(np.floor(share * n))
         flagged = pool.loc[pool["flagged"]]
-        assert len(taken) == explore + min(n - explore, len(flagged)) <= capacity
+        exploited = n - explore if fill else min(n - explore, len(flagged))
+        assert len(taken) == explore + exploited <= capacity
         assert taken["creator_id"].is_unique
         assert sorted(taken["rank"]) == list(range(1, len(taken) + 1))
         explored = taken[taken["exploration"]]
         assert len(explored) == explore
-        # the rest is the top of the flagged creators' ranking: none left out has a higher harm
+        # the flagged come first by harm; spare capacity goes to the unflagged by harm
         exploit = taken[~taken["exploration"]]
-        assert exploit["creator_id"].isin(flagged["creator_id"]).all()
-        left_out = flagged[~flagged["creator_id"].isin(exploit["creator_id"])]
-        if len(exploit) and len(left_out):
-            assert exploit["expected_harm"].min() >= left_out["expected_harm"].max()
+        for among in (flagged, pool.loc[~pool["flagged"]]):
+            chosen = exploit[exploit["creator_id"].isin(among["creator_id"])]
+            left_out = among[~among["creator_id"].isin(exploit["creator_id"])]
+            if len(chosen) and len(left_out):
+                assert chosen["expected_harm"].min() >= left_out["expected_harm"].max()
+        unflagged = ~exploit["creator_id"].isin(flagged["creator_id"])
+        assert unflagged.sum() == (exploited - min(exploited, len(flagged)))
+        assert exploit.loc[unflagged, "why"].str.startswith(SPARE).all()
         assert (exploit["review_probability"] == 1).all()
         assert ((explored["review_probability"] > 0) & (explored["review_probability"] <= 1)).all()
 
@@ -86,3 +94,17 @@ def test_one_markets_capacity_never_changes_whom_another_market_explores():
     pd.testing.assert_frame_equal(
         th(review_queue(candidates, {"ID": rule, "TH": rule}, 5)), th(review_queue(candidates, wider, 5))
     )
+
+
+def test_a_recent_clearance_takes_no_slot_and_an_open_or_later_case_does_not_count():
+    at = pd.Timestamp("2026-03-01", tz="UTC")
+    day = pd.Timedelta(days=1)
+    cases = pd.DataFrame({
+        "creator_id": ["open", "cleared_lately", "cleared_long_ago", "confirmed_lately", "opened_later"],
+        "opened_at": [at - 5 * day, at - 20 * day, at - 60 * day, at - 20 * day, at + day],
+        "closed_at": [pd.NaT, at - 10 * day, at - 40 * day, at - 10 * day, pd.NaT],
+        "outcome": ["open", "cleared", "cleared", "confirmed", "open"],
+    })  # fmt: skip
+    creators = pd.Series([*cases["creator_id"], "never_reviewed"])
+    skipped = recently_reviewed(cases, creators, at, pd.Series(28, index=creators.index))
+    assert creators[skipped].tolist() == ["cleared_lately"]

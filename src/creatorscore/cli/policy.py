@@ -215,14 +215,31 @@ def policy_backtest(
     wide = Console()
     wide.width = max(wide.width, 110)
     wide.print(_goals(summaries))
+    for name, summary in summaries.items():
+        err.print(f"fairness, {name}: {fairness_verdict(summary['fairness'])}", highlight=False)
     if truth is None:
         err.print(f"no ground_truth/ in --data: reviews take their outcome from {FROM_LATER_FACTS}")
     err.print(f"-> {out / ACTIONS_FILE}, {out / SUMMARY_FILE}, {out / REPORT_FILE}", highlight=False)
 
 
+def fairness_verdict(audit: dict | None) -> str:
+    """One line: whether the fairness goal holds, and which groups miss it."""
+    if audit is None:
+        return "not audited without ground truth"
+    if audit["goal_met"]:
+        return f"no group queued or actioned beyond {audit['goal_ratio']}x the others of its behaviour"
+    missed = (
+        f"{g['group']} ({g['behaviour']}, {g['outcome']} {g['ratio']:.2f}x)" if g["ratio"] is not None
+        else f"{g['group']} ({g['behaviour']}, {g['outcome']}, none among the others)"
+        for g in audit["flagged"]
+    )  # fmt: skip
+    return "goal missed by " + "; ".join(missed)
+
+
 def _goals(summaries: dict[str, dict]) -> RichTable:
     """The overall figures the goals read, one column per replayed policy."""
-    from creatorscore.reports.policy_backtest import FIGURES, cell
+    from creatorscore.reports.html import cell
+    from creatorscore.reports.policy_backtest import FIGURES
 
     table = RichTable(title="Policy backtest, all markets")
     table.add_column("")

@@ -188,6 +188,42 @@ def report_cohort(
     _write(page, out)
 
 
+@report_app.command("fairness")
+def report_fairness(
+    backtest: Annotated[
+        Path, typer.Option(help="Folder a `policy backtest` wrote.", exists=True, file_okay=False)
+    ],
+    data: DataOption,
+    out: OutOption,
+) -> None:
+    """The fairness audit of a policy backtest's decisions: each policy's queued and actioned rates
+    per market and tenure band, within each true behaviour."""
+    import pandas as pd
+
+    from creatorscore.cli.policy import ACTIONS_FILE, SUMMARY_FILE, fairness_verdict
+    from creatorscore.contract.read import load_marketplace
+    from creatorscore.policy.fairness import backtest_fairness
+    from creatorscore.policy.summary import replay_population
+    from creatorscore.reports.fairness import fairness_report
+    from creatorscore.training.dataset import read_ground_truth
+
+    refuse_output_in_inputs(out, data, None, also=[("--backtest", backtest)])
+    summary_path = backtest / SUMMARY_FILE
+    if not summary_path.is_file():
+        raise UserError(f"--backtest {backtest} has no {SUMMARY_FILE}: give a folder `policy backtest` wrote")
+    replay = next(iter(json.loads(summary_path.read_text())["policies"].values()))["replay"]
+    moments = [pd.Timestamp(replay["from"], tz="UTC"), pd.Timestamp(replay["to"], tz="UTC")]
+    creators = load_marketplace(data).tables["creators"]
+    truth = read_ground_truth(data)
+    audits = {}
+    for path in sorted(backtest.glob("actions*.parquet")):
+        name = "policy" if path.name == ACTIONS_FILE else path.stem.removeprefix("actions-")
+        population = replay_population(pd.read_parquet(path), creators, moments, truth)
+        audits[name] = backtest_fairness(population) if truth is not None else None
+        err.print(f"fairness, {name}: {fairness_verdict(audits[name])}", highlight=False)
+    _write(fairness_report(audits, replay), out)
+
+
 def explain(
     creator_id: Annotated[str, typer.Option("--id", help="The creator's id.")],
     data: DataOption,

@@ -31,7 +31,7 @@ from creatorscore.features import Definitions
 from creatorscore.policy.actions import Action, decide, escalations
 from creatorscore.policy.health import enforcement, health_ratings
 from creatorscore.policy.legal import MarketPolicy, tiers_of
-from creatorscore.policy.queue import QUEUE_COLUMNS, expected_harm, review_queue
+from creatorscore.policy.queue import QUEUE_COLUMNS, expected_harm, recently_reviewed, review_queue
 from creatorscore.training.registry import RegisteredModel
 
 QUEUE_SEED = 0  # `policy apply` and the service draw the same exploration sample by default
@@ -93,8 +93,10 @@ def apply_policies(
         "why": [_why(f, a) for f, a in zip(families, decided["action"], strict=True)],
         "flagged": (decided["action"] == Action.QUEUE_FOR_REVIEW.value).astype(bool),
     })  # fmt: skip
-    # a creator already penalised needs no reviewer's slot
-    waiting = candidates[~decided["penalty"].astype(bool).to_numpy()]
+    # a creator already penalised, under investigation, or cleared lately needs no reviewer's slot
+    recheck = markets.map(lambda m: policies[m].governance.queue.recheck_after_days)
+    reviewed = recently_reviewed(tables["abuse_cases"], scored["creator_id"], as_of, recheck)
+    waiting = candidates[~decided["penalty"].astype(bool).to_numpy() & ~reviewed.to_numpy()]
     queue = review_queue(waiting, {m: p.governance.queue for m, p in policies.items()}, seed)
     rank = queue.set_index("creator_id")["rank"]
     decisions = pd.DataFrame({

@@ -3,8 +3,10 @@ trained only on what was known before the replay starts.
 
 At each as-of date the features of that date are scored, the market policies decide, each
 market's queue is reviewed by a stated reviewer model, and a confirmed creator is actioned (the
-policy's restrict-tier action) and leaves the replay. What happened is one row per creator and
-date (`ACTION_COLUMNS`), the form others can check; `summary.py` turns it into the goals.
+policy's restrict-tier action) and leaves the replay. Each review becomes an abuse case closed
+that day, as on the platform, so the next dates know whom a reviewer cleared lately. What
+happened is one row per creator and date (`ACTION_COLUMNS`), the form others can check;
+`summary.py` turns it into the goals.
 The status quo is the same policy with the rule baseline's score in the model's place: the
 rules fill the same queue.
 """
@@ -150,7 +152,23 @@ def replay(
             confirmed = reviews_from_later_facts(queue, tables, moment, reviewer)
         happened.append(_what_happened(applied.decisions, queue, confirmed, sized, moment))
         confirmed_before |= set(queue.loc[confirmed.to_numpy(), "creator_id"])
+        tables = {**tables, "abuse_cases": _with_reviews(tables["abuse_cases"], queue, confirmed, moment)}
     return pd.concat(happened, ignore_index=True)[ACTION_COLUMNS]
+
+
+def _with_reviews(
+    cases: pd.DataFrame, queue: pd.DataFrame, confirmed: pd.Series, moment: pd.Timestamp
+) -> pd.DataFrame:
+    """The contract's abuse cases with one case per review made at `moment`, opened and closed then."""
+    reviews = pd.DataFrame({
+        "case_id": f"replay-{moment:%Y%m%d}-" + queue["creator_id"].astype(str),
+        "creator_id": queue["creator_id"].to_numpy(),
+        "opened_at": moment,
+        "closed_at": moment,
+        "outcome": np.where(confirmed.to_numpy(), "confirmed", "cleared"),
+        "abuse_type": None,
+    })  # fmt: skip
+    return pd.concat([cases, reviews.astype(cases.dtypes.to_dict())], ignore_index=True)
 
 
 def _scored_by_rules(scored: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:

@@ -5,7 +5,10 @@ at about the same rate wherever they sell and however long they have sold. The a
 fairlearn's MetricFrame with the behaviour as the control feature, so each comparison is made
 within one behaviour: a market full of abusers is expected to be actioned more, a market whose
 healthy creators are actioned more is not. A group is flagged when its rate exceeds the pooled
-rate of the other groups of the same behaviour by more than the goal's ratio.
+rate of the other groups of the same behaviour by more than the goal's ratio, and by more than
+chance: a handful of healthy creators actioned in a small market makes any ratio, so the excess
+must also be significant (Fisher's exact test, one-sided), as a market's drop must be beyond
+noise to gate a model's promotion.
 """
 
 from __future__ import annotations
@@ -13,11 +16,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from fairlearn.metrics import MetricFrame, count, selection_rate
+from scipy.stats import fisher_exact
 
 GOAL_RATIO = 1.2
 TENURE_BANDS = ((0, 30, "under 30 days"), (30, 90, "30-89 days"), (90, np.inf, "90 days or more"))
 OUTCOMES = ("queued", "actioned")
+COLUMNS = [
+    "outcome", "attribute", "behaviour", "group", "creators", "rate", "others_rate", "ratio", "p_value",
+    "flagged",
+]  # fmt: skip
 MIN_ROWS = 30  # a group with fewer creators of a behaviour is reported, not judged
+SIGNIFICANCE = 0.05  # chance of an excess this large were every group treated alike
 
 
 def tenure_band(days: pd.Series) -> pd.Series:
@@ -32,8 +41,8 @@ def audit(decisions: pd.DataFrame, ratio: float = GOAL_RATIO) -> pd.DataFrame:
 
     `decisions` holds market, tenure_days, behaviour (e.g. "healthy" or an archetype) and the
     booleans queued and actioned, one row per creator and decision date. Returns one row per
-    group with its rate, the other groups' pooled rate, their ratio, and `flagged` where the
-    ratio exceeds `ratio` on at least MIN_ROWS creators."""
+    group with its rate, the other groups' pooled rate, their ratio, the excess's p-value, and
+    `flagged` where the ratio exceeds `ratio`, significantly, on at least MIN_ROWS creators."""
     attributes = {"market": decisions["market"], "tenure band": tenure_band(decisions["tenure_days"])}
     rows = []
     for outcome in OUTCOMES:
@@ -52,16 +61,38 @@ def audit(decisions: pd.DataFrame, ratio: float = GOAL_RATIO) -> pd.DataFrame:
 
 def _against_the_others(by_group: pd.DataFrame, outcome: str, attribute: str, ratio: float) -> pd.DataFrame:
     by_group = by_group.rename(columns={attribute: "group"})
-    hits = by_group["rate"] * by_group["creators"]
-    totals = by_group.groupby("behaviour")[["creators"]].transform("sum")["creators"]
-    total_hits = hits.groupby(by_group["behaviour"]).transform("sum")
-    others = (total_hits - hits) / (totals - by_group["creators"]).replace(0, np.nan)
+    by_group = by_group[by_group["creators"] > 0].reset_index(drop=True)  # no such creators there
+    by_group["creators"] = by_group["creators"].astype(int)
+    hits = (by_group["rate"] * by_group["creators"]).round().astype(int)
+    behaviour = by_group["behaviour"]
+    other_hits = hits.groupby(behaviour).transform("sum") - hits
+    other_creators = by_group["creators"].groupby(behaviour).transform("sum") - by_group["creators"]
+    others = other_hits / other_creators.replace(0, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratios = np.where(others > 0, by_group["rate"] / others, np.where(by_group["rate"] > 0, np.inf, 1.0))
+    p_values = [
+        fisher_exact([[h, n - h], [oh, on - oh]], alternative="greater").pvalue if on > 0 else 1.0
+        for h, n, oh, on in zip(hits, by_group["creators"], other_hits, other_creators, strict=True)
+    ]
     return by_group.assign(
         outcome=outcome,
         attribute=attribute,
         others_rate=others,
         ratio=ratios,
-        flagged=(ratios > ratio) & (by_group["creators"] >= MIN_ROWS),
-    )[["outcome", "attribute", "behaviour", "group", "creators", "rate", "others_rate", "ratio", "flagged"]]
+        p_value=p_values,
+        flagged=(ratios > ratio) & (by_group["creators"] >= MIN_ROWS) & (np.array(p_values) < SIGNIFICANCE),
+    )[COLUMNS]
+
+
+def backtest_fairness(population: pd.DataFrame, ratio: float = GOAL_RATIO) -> dict:
+    """The audit of a policy backtest, one row per creator of `summary.replay_population`, as the
+    summary records it: the goal is met when no group is flagged."""
+    judged = audit(population, ratio)
+    judged = judged.replace([np.inf], np.nan).astype(object)
+    judged = judged.where(judged.notna(), None)  # JSON has no infinity and no NaN
+    return {
+        "goal_ratio": ratio,
+        "goal_met": not bool(judged["flagged"].any()),
+        "flagged": judged[judged["flagged"]].to_dict("records"),
+        "groups": judged.to_dict("records"),
+    }

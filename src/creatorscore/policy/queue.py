@@ -21,6 +21,9 @@ QUEUE_COLUMNS = [
     "market", "rank", "creator_id", "expected_harm", "why", "exploration", "review_probability",
 ]  # fmt: skip
 
+EXPLORED = "random sample, for unbiased labels; "
+SPARE = "spare capacity, highest harm below the review tier; "
+
 
 class QueueRule(BaseModel):
     """How many cases a market's reviewers take a day and how the queue is filled."""
@@ -35,6 +38,16 @@ class QueueRule(BaseModel):
         description="Share of the capacity drawn at random from the rest, for unbiased labels.",
     )
     sla_days: int = Field(gt=0, description="Days a queued case may wait for a decision.")
+    recheck_after_days: int = Field(
+        28,
+        ge=0,
+        description="Days a creator a review cleared waits before being queued again.",
+    )
+    fill_spare_capacity: bool = Field(
+        False,
+        description="Give capacity the flagged creators leave unused to the unflagged ones of "
+        "highest expected harm, rather than leave reviewers idle.",
+    )
 
 
 def expected_harm(abuse_risk: pd.Series, reach: pd.Series, severity: pd.Series) -> pd.Series:
@@ -42,12 +55,26 @@ def expected_harm(abuse_risk: pd.Series, reach: pd.Series, severity: pd.Series) 
     return abuse_risk * reach.fillna(0).clip(lower=1) * severity
 
 
+def recently_reviewed(
+    cases: pd.DataFrame, creators: pd.Series, as_of: pd.Timestamp, days: pd.Series
+) -> pd.Series:
+    """Whether each of `creators` needs no review slot at `as_of`: an investigation (abuse case)
+    cleared within the creator's market's `days` (aligned with `creators`) before it, so that a
+    reviewer's time goes to creators nobody has looked at lately. An open investigation keeps
+    its slot: its outcome is not known yet."""
+    cleared = cases[(cases["outcome"] == "cleared") & (cases["closed_at"] < as_of)]
+    last_cleared = creators.map(cleared.groupby("creator_id")["closed_at"].max())
+    waited = (as_of - last_cleared) / pd.Timedelta(days=1)
+    return (waited < days).fillna(False).astype(bool)
+
+
 def review_queue(candidates: pd.DataFrame, rules: dict[str, QueueRule], seed: int) -> pd.DataFrame:
     """One day's queue per market from candidates (creator_id, market, expected_harm, why, flagged).
 
     Each market takes at most its capacity: the flagged creators (those a decision sends to a
-    reviewer) with the highest expected harm first, then an exploration sample drawn from every
-    other candidate, flagged or not; a market without a rule queues nothing. The draw is seeded,
+    reviewer) with the highest expected harm first; where the rule fills spare capacity, the
+    unflagged ones of highest harm next; then an exploration sample drawn from every other
+    candidate, flagged or not. A market without a rule queues nothing. The draw is seeded,
     so a replayed day queues the same creators, and each market draws from its own stream, so that
     one market's capacity never changes whom another market explores."""
     queues = []
@@ -58,7 +85,11 @@ def review_queue(candidates: pd.DataFrame, rules: dict[str, QueueRule], seed: in
         capacity = min(rule.capacity_per_day, len(rows))
         explore = int(np.floor(rule.exploration_share * capacity))
         ranked = rows.sort_values(["expected_harm", "creator_id"], ascending=[False, True], kind="stable")
-        exploit = ranked.loc[ranked["flagged"].to_numpy(dtype=bool)].iloc[: capacity - explore]
+        flagged = ranked["flagged"].to_numpy(dtype=bool)
+        exploit = ranked.loc[flagged].iloc[: capacity - explore]
+        if rule.fill_spare_capacity:
+            spare = ranked.loc[~flagged].iloc[: capacity - explore - len(exploit)]
+            exploit = pd.concat([exploit, spare.assign(why=SPARE + spare["why"])])
         rest = ranked.drop(exploit.index)
         rng = np.random.default_rng([seed, zlib.crc32(str(market).encode())])
         drawn = rest.iloc[np.sort(rng.choice(len(rest), size=explore, replace=False))]
@@ -67,7 +98,7 @@ def review_queue(candidates: pd.DataFrame, rules: dict[str, QueueRule], seed: in
             drawn.assign(
                 exploration=True,
                 review_probability=explore / len(rest) if len(rest) else 1.0,
-                why="random sample, for unbiased labels; " + drawn["why"],
+                why=EXPLORED + drawn["why"],
             ),
         ])  # fmt: skip
         chosen["rank"] = _ranks(len(exploit), explore)

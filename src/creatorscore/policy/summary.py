@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from creatorscore.policy.fairness import tenure_band
+from creatorscore.policy.fairness import backtest_fairness, tenure_band
 
 CAUGHT_WITHIN_DAYS = 14
 DAY = pd.Timedelta(days=1)
@@ -31,16 +31,7 @@ def summarise(
     market's reviews per step, `truth` the simulator's creators (or None), `orders` the
     contract's orders (for the sales of healthy creators actioned)."""
     start, end = moments[0], moments[-1]
-    population = creators[creators["onboarded_at"] < end].copy()
-    tenure_days = (start - population["onboarded_at"]) / DAY
-    population["tenure_band"] = tenure_band(tenure_days.clip(lower=0))
-    if truth is not None:
-        population = population.merge(
-            truth[["creator_id", "is_abuser", "abuse_onset", "churned_at"]], on="creator_id", how="left"
-        )
-    for column, happened in (("confirmed_at", actions["confirmed"]), ("penalised_at", actions["penalty"])):
-        first = actions[happened].groupby("creator_id")["as_of"].min().rename(column)
-        population = population.merge(first, left_on="creator_id", right_index=True, how="left")
+    population = replay_population(actions, creators, moments, truth)
     groups = {"overall": population.index}
     for column in ("market", "tenure_band"):
         for value, rows in population.groupby(column, observed=True):
@@ -64,7 +55,34 @@ def summarise(
             segment["reviews"] = int(reviews.reindex(markets).fillna(0).sum())
             segment["review_capacity"] = int(sum(capacity.get(m, 0) for m in markets) * len(moments))
         out["segments"][name] = segment
+    out["fairness"] = backtest_fairness(population) if truth is not None else None
     return out
+
+
+def replay_population(
+    actions: pd.DataFrame, creators: pd.DataFrame, moments: list[pd.Timestamp], truth: pd.DataFrame | None
+) -> pd.DataFrame:
+    """One row per creator onboarded before the replay's end: market, tenure (days and band) at its
+    start, when first confirmed and first penalised, whether ever queued or actioned, and with
+    `truth` the behaviour (healthy, or the archetype of abuse begun before the replay's end)."""
+    start, end = moments[0], moments[-1]
+    population = creators[creators["onboarded_at"] < end].copy()
+    population["tenure_days"] = ((start - population["onboarded_at"]) / DAY).clip(lower=0)
+    population["tenure_band"] = tenure_band(population["tenure_days"])
+    if truth is not None:
+        population = population.merge(
+            truth[["creator_id", "is_abuser", "abuse_onset", "archetype", "churned_at"]],
+            on="creator_id",
+            how="left",
+        )
+        abusing = population["is_abuser"].fillna(False).astype(bool) & (population["abuse_onset"] < end)
+        population["behaviour"] = population["archetype"].where(abusing, "healthy")
+    for column, happened in (("confirmed_at", actions["confirmed"]), ("penalised_at", actions["penalty"])):
+        first = actions[happened].groupby("creator_id")["as_of"].min().rename(column)
+        population = population.merge(first, left_on="creator_id", right_index=True, how="left")
+    population["queued"] = population["creator_id"].isin(actions.loc[actions["reviewed"], "creator_id"])
+    population["actioned"] = population["penalised_at"].notna()
+    return population
 
 
 def _counts(
@@ -88,7 +106,7 @@ def _counts(
     turned = rows["is_abuser"].fillna(False).astype(bool) & (onset >= start) & (onset <= end)
     caught_after = rows["confirmed_at"] >= onset  # caught once abusive, not before
     delay = ((rows["confirmed_at"] - onset) / DAY)[turned & caught_after]
-    healthy = ~(rows["is_abuser"].fillna(False).astype(bool) & (onset < end))
+    healthy = rows["behaviour"] == "healthy"
     wrongly = healthy & rows["penalised_at"].notna()
     at_stake = healthy_sales.reindex(rows.loc[wrongly, "creator_id"]).fillna(0).sum()
     counts.update({

@@ -103,3 +103,10 @@ def render(page: Page) -> str:
 def number(value: float | None, spec: str = ".3f") -> str:
     """A table cell for a number that may be undefined."""
     return "-" if value is None or value != value else format(value, spec)
+
+
+def cell(value, spec: str) -> str:
+    """A figure as a table shows it, "-" where it is undefined (no ground truth, nothing to count)."""
+    if value is None:
+        return "-"
+    return number(value, spec) if isinstance(value, float) else format(value, spec)

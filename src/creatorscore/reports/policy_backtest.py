@@ -3,7 +3,8 @@ per tenure band, as a governance manager compares them."""
 
 from __future__ import annotations
 
-from creatorscore.reports.html import Page, Section, Table, number
+from creatorscore.reports.fairness import fairness_sections
+from creatorscore.reports.html import Page, Section, Table, cell
 
 # (summary key, column heading, format); a key absent without ground truth shows "-"
 FIGURES = [
@@ -43,6 +44,7 @@ def backtest_report(summaries: dict[str, dict]) -> Page:
             "By tenure band at the replay's start",
             tables=[_table(summaries, s) for s in segments if s.startswith("tenure_band=")],
         ),
+        *fairness_sections({name: summary["fairness"] for name, summary in summaries.items()}),
     ]
     return Page(
         title="Policy backtest",
@@ -57,10 +59,3 @@ def _table(summaries: dict[str, dict], segment: str) -> Table:
         figures = summary["segments"].get(segment, {})
         rows.append([name, *(cell(figures.get(key), spec) for key, _, spec in FIGURES)])
     return Table(["policy", *(heading for _, heading, _ in FIGURES)], rows, caption=segment)
-
-
-def cell(value, spec: str) -> str:
-    """A figure as a table shows it, "-" where it is undefined (no ground truth, nothing to count)."""
-    if value is None:
-        return "-"
-    return number(value, spec) if isinstance(value, float) else format(value, spec)
