@@ -165,7 +165,7 @@ def policy_backtest(
     from creatorscore.errors import UserError
     from creatorscore.outputs import write_table, write_text
     from creatorscore.policy import load_market_policies
-    from creatorscore.policy.backtest import capacity_per_step, replay, train_before
+    from creatorscore.policy.backtest import replay, replay_capacity, train_before
     from creatorscore.policy.reviewers import FROM_LATER_FACTS, FROM_TRUTH, ReviewerModel
     from creatorscore.policy.summary import summarise
     from creatorscore.reports.html import render
@@ -200,8 +200,7 @@ def policy_backtest(
             actions = replay(
                 tables, moments, models, defs, policies, reviewer, truth, scorer, review_capacity, seed
             )
-        sized = capacity_per_step(policies, tables["creators"]["market"], review_capacity, spacing.days)
-        capacity = {m: p.governance.queue.capacity_per_day for m, p in sized.items()}
+        capacity = replay_capacity(policies, tables["creators"], moments, review_capacity)
         summaries[name] = summarise(actions, tables["creators"], moments, capacity, truth, tables["orders"])
         write_table(out / (ACTIONS_FILE if name == "policy" else f"actions-{name}.parquet"), actions)
     document = {

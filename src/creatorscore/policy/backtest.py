@@ -114,6 +114,33 @@ def capacity_per_step(
     return sized
 
 
+def capacity_at(
+    policies: dict[str, MarketPolicy],
+    creators: pd.DataFrame,
+    moment: pd.Timestamp,
+    share: float | None,
+    days: int,
+) -> dict:
+    """`capacity_per_step` for the creators (the contract's table) onboarded before `moment`."""
+    return capacity_per_step(policies, creators.loc[creators["onboarded_at"] < moment, "market"], share, days)
+
+
+def replay_capacity(
+    policies: dict[str, MarketPolicy],
+    creators: pd.DataFrame,
+    moments: Sequence[pd.Timestamp],
+    share: float | None,
+) -> dict[str, int]:
+    """Each market's reviews over the whole replay, as `replay` sizes its queues step by step."""
+    days = _step_days(moments)
+    steps = [capacity_at(policies, creators, moment, share, days) for moment in moments]
+    return {m: sum(step[m].governance.queue.capacity_per_day for step in steps) for m in policies}
+
+
+def _step_days(moments: Sequence[pd.Timestamp]) -> int:
+    return int(np.diff(moments).min() / pd.Timedelta(days=1)) if len(moments) > 1 else 7
+
+
 def replay(
     tables: dict[str, pd.DataFrame],
     moments: Sequence[pd.Timestamp],
@@ -131,7 +158,7 @@ def replay(
     review made. With `truth` (the simulator's creators), reviews follow the reviewer model on it;
     without, they take their outcome from the contract's later facts."""
     tiers = tiers_of(policies)
-    step_days = int(np.diff(moments).min() / pd.Timedelta(days=1)) if len(moments) > 1 else 7
+    step_days = _step_days(moments)
     confirmed_before: set[str] = set()
     happened = []
     for number, moment in enumerate(moments):
@@ -141,7 +168,7 @@ def replay(
         scored = score_creators(features, models.abuse, models.quality, tiers)
         if scorer == "rules":
             scored = _scored_by_rules(scored, features)
-        sized = capacity_per_step(policies, features["market"], review_capacity, step_days)
+        sized = capacity_at(policies, tables["creators"], moment, review_capacity, step_days)
         applied = apply_policies(features, scored, tables, models.abuse, definitions, sized, seed + number)
         queue = applied.queue
         if truth is not None:

@@ -11,6 +11,8 @@ oracle, never a feature) and is said in every summary that uses it.
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
@@ -30,10 +32,14 @@ class ReviewerModel(BaseModel):
 def reviews_from_truth(
     reviewed: pd.DataFrame, truly_abusing: pd.Series, rule: ReviewerModel, seed: int
 ) -> pd.Series:
-    """`confirmed` for each reviewed row (creator_id): drawn from the reviewer model on the truth
-    (`truly_abusing`, a boolean Series by creator_id at the review date)."""
+    """`confirmed` for each reviewed row (creator_id, market): drawn from the reviewer model on the
+    truth (`truly_abusing`, a boolean Series by creator_id at the review date). Each market's
+    reviewers draw from their own stream, as its queue does, so that one market's queue never
+    changes another market's verdicts."""
     abusing = reviewed["creator_id"].map(truly_abusing).fillna(False).astype(bool).to_numpy()
-    draw = np.random.default_rng(seed).random(len(reviewed))
+    draw = np.empty(len(reviewed))
+    for market, rows in reviewed.groupby("market", sort=False).indices.items():
+        draw[rows] = np.random.default_rng([seed, zlib.crc32(str(market).encode())]).random(len(rows))
     confirmed = np.where(abusing, draw < rule.sensitivity, draw >= rule.specificity)
     return pd.Series(confirmed, index=reviewed.index, name="confirmed")
 

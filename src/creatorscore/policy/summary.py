@@ -28,8 +28,9 @@ def summarise(
     """The backtest's figures overall and per market and tenure band (at the replay's start).
 
     `creators` is the contract's table (creator_id, market, onboarded_at), `capacity` each
-    market's reviews per step, `truth` the simulator's creators (or None), `orders` the
-    contract's orders (for the sales of healthy creators actioned)."""
+    market's reviews over the replay (`backtest.replay_capacity`), `truth` the simulator's
+    creators (or None), `orders` the contract's orders (for the sales of healthy creators
+    actioned)."""
     start, end = moments[0], moments[-1]
     population = replay_population(actions, creators, moments, truth)
     groups = {"overall": population.index}
@@ -53,7 +54,7 @@ def summarise(
         if name == "overall" or name.startswith("market="):
             markets = list(capacity) if name == "overall" else [name.removeprefix("market=")]
             segment["reviews"] = int(reviews.reindex(markets).fillna(0).sum())
-            segment["review_capacity"] = int(sum(capacity.get(m, 0) for m in markets) * len(moments))
+            segment["review_capacity"] = int(sum(capacity.get(m, 0) for m in markets))
         out["segments"][name] = segment
     out["fairness"] = backtest_fairness(population) if truth is not None else None
     return out
