@@ -4,14 +4,25 @@ whose counts add up."""
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from creatorscore.errors import UserError
 from creatorscore.features import snapshots
 from creatorscore.policy import load_market_policies
 from creatorscore.policy.actions import Action
-from creatorscore.policy.backtest import ACTION_COLUMNS, capacity_at, replay, replay_capacity, train_before
+from creatorscore.policy.backtest import (
+    ACTION_COLUMNS,
+    capacity_at,
+    capacity_per_step,
+    replay,
+    replay_capacity,
+    train_before,
+)
 from creatorscore.policy.reviewers import ReviewerModel
 from creatorscore.policy.summary import summarise
 
@@ -67,7 +78,7 @@ def test_each_step_reviews_at_most_each_markets_capacity(replayed, market):
     assert list(actions.columns) == ACTION_COLUMNS and not actions.duplicated(["creator_id", "as_of"]).any()
     reviews = actions[actions["reviewed"]].groupby(["as_of", "market"]).size()
     for (moment, market_name), count in reviews.items():
-        capacity = capacity_at(policies, tables["creators"], moment, 0.5, 7)
+        capacity = capacity_at(policies, tables["creators"], moment, 0.5, 7, moments.index(moment))
         assert count <= capacity[market_name].governance.queue.capacity_per_day
     assert actions["reviewed"].any() and actions["exploration"].any()
     assert not (actions["exploration"] & ~actions["reviewed"]).any()
@@ -125,3 +136,16 @@ def test_the_summary_counts_add_up(replayed, market):
     bands = [s for name, s in summary["segments"].items() if name.startswith("tenure_band=")]
     assert sum(s["creators"] for s in bands) == overall["creators"]
     assert summary["replay"]["outcomes_from"] == "ground truth"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 500), st.floats(0.001, 0.2), st.integers(1, 20))
+def test_a_review_share_is_kept_on_average_never_rounded_up_every_step(creators, share, steps):
+    policies = load_market_policies()
+    onboarded = pd.Series(["SG"] * creators)
+    per_step = [
+        capacity_per_step(policies, onboarded, share, 7, step)["SG"].governance.queue.capacity_per_day
+        for step in range(steps)
+    ]
+    assert sum(per_step) == math.floor(share * creators * steps + 1e-9)
+    assert max(per_step) <= math.ceil(share * creators)

@@ -94,17 +94,22 @@ def train_before(
 
 
 def capacity_per_step(
-    policies: dict[str, MarketPolicy], creators: pd.Series, share: float | None, days: int
+    policies: dict[str, MarketPolicy], creators: pd.Series, share: float | None, days: int, step: int = 0
 ) -> dict:
-    """Each market's policy with its queue sized for one replay step: `days` of the policy's daily
-    capacity, or `share` of the market's onboarded creators (`--review-capacity`)."""
+    """Each market's policy with its queue sized for replay step `step` (0 first): `days` of the
+    policy's daily capacity, or `share` of the market's onboarded creators (`--review-capacity`).
+    A share is kept on average, not rounded up each step: step k gets the whole reviews that
+    share x creators x (k + 1) adds to share x creators x k, so a market of 118 creators at 1%
+    reviews one creator most weeks and two some weeks, never two every week (1.7%, which would
+    queue its healthy creators more often than a large market's)."""
     counts = creators.value_counts()
     sized = {}
     for market, policy in policies.items():
         rule = policy.governance.queue
+        per_step = share * int(counts.get(market, 0)) if share is not None else None
         capacity = (
-            math.ceil(share * int(counts.get(market, 0)))
-            if share is not None
+            math.floor(per_step * (step + 1) + 1e-9) - math.floor(per_step * step + 1e-9)
+            if per_step is not None
             else rule.capacity_per_day * days
         )
         queue = rule.model_copy(update={"capacity_per_day": capacity})
@@ -120,9 +125,11 @@ def capacity_at(
     moment: pd.Timestamp,
     share: float | None,
     days: int,
+    step: int,
 ) -> dict:
     """`capacity_per_step` for the creators (the contract's table) onboarded before `moment`."""
-    return capacity_per_step(policies, creators.loc[creators["onboarded_at"] < moment, "market"], share, days)
+    onboarded = creators.loc[creators["onboarded_at"] < moment, "market"]
+    return capacity_per_step(policies, onboarded, share, days, step)
 
 
 def replay_capacity(
@@ -133,7 +140,7 @@ def replay_capacity(
 ) -> dict[str, int]:
     """Each market's reviews over the whole replay, as `replay` sizes its queues step by step."""
     days = _step_days(moments)
-    steps = [capacity_at(policies, creators, moment, share, days) for moment in moments]
+    steps = [capacity_at(policies, creators, at, share, days, step) for step, at in enumerate(moments)]
     return {m: sum(step[m].governance.queue.capacity_per_day for step in steps) for m in policies}
 
 
@@ -168,7 +175,7 @@ def replay(
         scored = score_creators(features, models.abuse, models.quality, tiers)
         if scorer == "rules":
             scored = _scored_by_rules(scored, features)
-        sized = capacity_at(policies, tables["creators"], moment, review_capacity, step_days)
+        sized = capacity_at(policies, tables["creators"], moment, review_capacity, step_days, number)
         applied = apply_policies(features, scored, tables, models.abuse, definitions, sized, seed + number)
         queue = applied.queue
         if truth is not None:
