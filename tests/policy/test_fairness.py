@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from creatorscore.policy.fairness import audit, tenure_band
+from creatorscore.policy.fairness import audit
 
 
 def _decisions(spec) -> pd.DataFrame:
@@ -46,8 +46,3 @@ def test_healthy_creators_of_one_market_actioned_twice_as_often_are_flagged():
 def test_groups_too_small_to_judge_are_reported_but_not_flagged():
     result = audit(_decisions([("SG", "healthy", 10, 0.5), ("ID", "healthy", 1000, 0.01)]))
     assert _flagged(result) == set() and (result["group"] == "SG").any()
-
-
-def test_tenure_bands_split_at_30_and_90_days():
-    bands = tenure_band(pd.Series([0, 29, 30, 89, 90, 900]))
-    assert bands.tolist() == ["under 30 days"] * 2 + ["30-89 days"] * 2 + ["90 days or more"] * 2

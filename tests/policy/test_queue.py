@@ -7,10 +7,23 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from creatorscore.policy.queue import SPARE, QueueRule, expected_harm, recently_reviewed, review_queue
+from creatorscore.policy.queue import (
+    SPARE,
+    QueueRule,
+    expected_harm,
+    recently_reviewed,
+    review_queue,
+    spare_cases,
+)
 
+_BANDS = ["under 30 days", "30-89 days", "90 days or more"]
 _CANDIDATES = st.lists(
-    st.tuples(st.sampled_from(["ID", "TH", "SG"]), st.floats(0, 1e6, allow_nan=False), st.booleans()),
+    st.tuples(
+        st.sampled_from(["ID", "TH", "SG"]),
+        st.floats(0, 1e6, allow_nan=False),
+        st.booleans(),
+        st.sampled_from(_BANDS),
+    ),
     max_size=300,
 )
 
@@ -18,10 +31,11 @@ _CANDIDATES = st.lists(
 def _frame(rows) -> pd.DataFrame:
     return pd.DataFrame({
         "creator_id": [f"c{i:04d}" for i in range(len(rows))],
-        "market": [market for market, _, _ in rows],
-        "expected_harm": [harm for _, harm, _ in rows],
+        "market": [row[0] for row in rows],
+        "expected_harm": [row[1] for row in rows],
         "why": "test",
-        "flagged": pd.Series([flagged for _, _, flagged in rows], dtype=bool),
+        "flagged": pd.Series([row[2] for row in rows], dtype=bool),
+        "tenure_band": [row[3] if len(row) > 3 else _BANDS[2] for row in rows],
     })  # fmt: skip
 
 
@@ -49,9 +63,11 @@ def test_each_market_queues_at_most_its_capacity_with_the_exploration_share(
         assert sorted(taken["rank"]) == list(range(1, len(taken) + 1))
         explored = taken[taken["exploration"]]
         assert len(explored) == explore
-        # the flagged come first by harm; spare capacity goes to the unflagged by harm
+        # the flagged come first by harm; spare capacity goes to the unflagged by harm, band by band
         exploit = taken[~taken["exploration"]]
-        for among in (flagged, pool.loc[~pool["flagged"]]):
+        unflagged_pool = pool.loc[~pool["flagged"]]
+        bands = [rows for _, rows in unflagged_pool.groupby("tenure_band")]
+        for among in (flagged, *bands):
             chosen = exploit[exploit["creator_id"].isin(among["creator_id"])]
             left_out = among[~among["creator_id"].isin(exploit["creator_id"])]
             if len(chosen) and len(left_out):
@@ -108,3 +124,14 @@ def test_a_recent_clearance_takes_no_slot_and_an_open_or_later_case_does_not_cou
     creators = pd.Series([*cases["creator_id"], "never_reviewed"])
     skipped = recently_reviewed(cases, creators, at, pd.Series(28, index=creators.index))
     assert creators[skipped].tolist() == ["cleared_lately"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(_BANDS), min_size=1, max_size=200), st.integers(0, 80))
+def test_spare_capacity_is_shared_among_tenure_bands_in_proportion_to_their_creators(bands, slots):
+    unflagged = _frame([("ID", float(i), False, band) for i, band in enumerate(bands)])
+    taken = spare_cases(unflagged, slots)
+    assert len(taken) == min(slots, len(unflagged)) and taken["creator_id"].is_unique
+    share = unflagged["tenure_band"].value_counts() / len(unflagged) * len(taken)
+    got = taken["tenure_band"].value_counts().reindex(share.index, fill_value=0)
+    assert ((got - share).abs() < 1).all()

@@ -32,6 +32,7 @@ from creatorscore.policy.actions import Action, decide, escalations
 from creatorscore.policy.health import enforcement, health_ratings
 from creatorscore.policy.legal import MarketPolicy, tiers_of
 from creatorscore.policy.queue import QUEUE_COLUMNS, expected_harm, recently_reviewed, review_queue
+from creatorscore.policy.tenure import tenure_band
 from creatorscore.training.registry import RegisteredModel
 
 QUEUE_SEED = 0  # `policy apply` and the service draw the same exploration sample by default
@@ -92,6 +93,7 @@ def apply_policies(
         "expected_harm": harm,
         "why": [_why(f, a) for f, a in zip(families, decided["action"], strict=True)],
         "flagged": (decided["action"] == Action.QUEUE_FOR_REVIEW.value).astype(bool),
+        "tenure_band": tenure_band(rows["tenure_days"]),
     })  # fmt: skip
     # a creator already penalised, under investigation, or cleared lately needs no reviewer's slot
     recheck = markets.map(lambda m: policies[m].governance.queue.recheck_after_days)

@@ -18,8 +18,9 @@ import pandas as pd
 from fairlearn.metrics import MetricFrame, count, selection_rate
 from scipy.stats import fisher_exact
 
+from creatorscore.policy.tenure import tenure_band
+
 GOAL_RATIO = 1.2
-TENURE_BANDS = ((0, 30, "under 30 days"), (30, 90, "30-89 days"), (90, np.inf, "90 days or more"))
 OUTCOMES = ("queued", "actioned")
 COLUMNS = [
     "outcome", "attribute", "behaviour", "group", "creators", "rate", "others_rate", "ratio", "p_value",
@@ -27,13 +28,6 @@ COLUMNS = [
 ]  # fmt: skip
 MIN_ROWS = 30  # a group with fewer creators of a behaviour is reported, not judged
 SIGNIFICANCE = 0.05  # chance of an excess this large were every group treated alike
-
-
-def tenure_band(days: pd.Series) -> pd.Series:
-    bands = pd.Series("", index=days.index, dtype=object)
-    for low, high, name in TENURE_BANDS:
-        bands[(days >= low) & (days < high)] = name
-    return bands
 
 
 def audit(decisions: pd.DataFrame, ratio: float = GOAL_RATIO) -> pd.DataFrame:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from creatorscore.policy.fairness import backtest_fairness, tenure_band
+from creatorscore.policy.fairness import backtest_fairness
+from creatorscore.policy.tenure import tenure_band
 
 CAUGHT_WITHIN_DAYS = 14
 DAY = pd.Timedelta(days=1)
