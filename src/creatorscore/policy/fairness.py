@@ -8,7 +8,9 @@ healthy creators are actioned more is not. A group is flagged when its rate exce
 rate of the other groups of the same behaviour by more than the goal's ratio, and by more than
 chance: a handful of healthy creators actioned in a small market makes any ratio, so the excess
 must also be significant (Fisher's exact test, one-sided), as a market's drop must be beyond
-noise to gate a model's promotion.
+noise to gate a model's promotion. An audit makes dozens of comparisons at once (two outcomes,
+two attributes, each behaviour, each group), so the p-values are adjusted for it
+(Benjamini-Hochberg, `q_value`): unadjusted, one group in twenty would be flagged by chance.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from fairlearn.metrics import MetricFrame, count, selection_rate
-from scipy.stats import fisher_exact
+from scipy.stats import false_discovery_control, fisher_exact
 
 from creatorscore.policy.tenure import tenure_band
 
@@ -24,10 +26,10 @@ GOAL_RATIO = 1.2
 OUTCOMES = ("queued", "actioned")
 COLUMNS = [
     "outcome", "attribute", "behaviour", "group", "creators", "rate", "others_rate", "ratio", "p_value",
-    "flagged",
+    "q_value", "flagged",
 ]  # fmt: skip
 MIN_ROWS = 30  # a group with fewer creators of a behaviour is reported, not judged
-SIGNIFICANCE = 0.05  # chance of an excess this large were every group treated alike
+SIGNIFICANCE = 0.05  # false discovery rate of the groups flagged
 
 
 def audit(decisions: pd.DataFrame, ratio: float = GOAL_RATIO) -> pd.DataFrame:
@@ -36,7 +38,8 @@ def audit(decisions: pd.DataFrame, ratio: float = GOAL_RATIO) -> pd.DataFrame:
     `decisions` holds market, tenure_days, behaviour (e.g. "healthy" or an archetype) and the
     booleans queued and actioned, one row per creator and decision date. Returns one row per
     group with its rate, the other groups' pooled rate, their ratio, the excess's p-value, and
-    `flagged` where the ratio exceeds `ratio`, significantly, on at least MIN_ROWS creators."""
+    its q-value across every judged group, and `flagged` where the ratio exceeds `ratio`,
+    significantly, on at least MIN_ROWS creators."""
     attributes = {"market": decisions["market"], "tenure band": tenure_band(decisions["tenure_days"])}
     rows = []
     for outcome in OUTCOMES:
@@ -49,11 +52,17 @@ def audit(decisions: pd.DataFrame, ratio: float = GOAL_RATIO) -> pd.DataFrame:
                 sensitive_features=groups.rename(attribute),
                 control_features=decisions["behaviour"].rename("behaviour"),
             ).by_group
-            rows.append(_against_the_others(frame.reset_index(), outcome, attribute, ratio))
-    return pd.concat(rows, ignore_index=True)
+            rows.append(_against_the_others(frame.reset_index(), outcome, attribute))
+    judged = pd.concat(rows, ignore_index=True)
+    large = judged["creators"] >= MIN_ROWS
+    judged["q_value"] = 1.0
+    if large.any():
+        judged.loc[large, "q_value"] = false_discovery_control(judged.loc[large, "p_value"].to_numpy())
+    judged["flagged"] = (judged["ratio"] > ratio) & large & (judged["q_value"] < SIGNIFICANCE)
+    return judged[COLUMNS]
 
 
-def _against_the_others(by_group: pd.DataFrame, outcome: str, attribute: str, ratio: float) -> pd.DataFrame:
+def _against_the_others(by_group: pd.DataFrame, outcome: str, attribute: str) -> pd.DataFrame:
     by_group = by_group.rename(columns={attribute: "group"})
     by_group = by_group[by_group["creators"] > 0].reset_index(drop=True)  # no such creators there
     by_group["creators"] = by_group["creators"].astype(int)
@@ -74,8 +83,7 @@ def _against_the_others(by_group: pd.DataFrame, outcome: str, attribute: str, ra
         others_rate=others,
         ratio=ratios,
         p_value=p_values,
-        flagged=(ratios > ratio) & (by_group["creators"] >= MIN_ROWS) & (np.array(p_values) < SIGNIFICANCE),
-    )[COLUMNS]
+    )
 
 
 def backtest_fairness(population: pd.DataFrame, ratio: float = GOAL_RATIO) -> dict:

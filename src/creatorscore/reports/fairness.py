@@ -17,6 +17,7 @@ COLUMNS = [
     ("others_rate", "others' rate", ".2%"),
     ("ratio", "ratio", ".2f"),
     ("p_value", "p-value", ".3f"),
+    ("q_value", "q-value", ".3f"),
 ]
 
 
@@ -36,7 +37,8 @@ def fairness_sections(audits: dict[str, dict | None]) -> list[Section]:
             paragraphs=[
                 f"Goal: no market and no tenure band queued or actioned at more than "
                 f"{audit['goal_ratio']}x the rate of the others for the same behaviour, beyond chance "
-                f"(one-sided Fisher exact p < 0.05, at least 30 creators). The goal {verdict}."
+                "(one-sided Fisher exact test, q < 0.05 after Benjamini-Hochberg across the audit's "
+                f"comparisons, at least 30 creators). The goal {verdict}."
             ],
             tables=[
                 _table(audit["flagged"], "flagged groups"),
