@@ -57,6 +57,33 @@ def test_policy_backtest_writes_actions_summary_and_report_beside_the_status_quo
         assert (out / f"actions-{name}.parquet").is_file()
     assert "Policy backtest" in (out / "report.html").read_text()
     assert "caught within 14 days" in result.stdout and "status_quo" in result.stdout
+    for name, replayed in summary["policies"].items():
+        audit = replayed["fairness"]
+        assert isinstance(audit["goal_met"], bool) and audit["goal_met"] == (not audit["flagged"])
+        assert {g["attribute"] for g in audit["groups"]} == {"market", "tenure band"}
+        assert f"fairness, {name}:" in result.stderr
+    assert "Fairness: status_quo" in (out / "report.html").read_text()
+
+    # the same audit, alone, from the backtest's folder
+    page = tmp_path / "fairness.html"
+    alone = run(
+        "report", "fairness", "--backtest", str(out), "--data", str(training_market_dir), "--out", str(page)
+    )
+    assert alone.returncode == 0, alone.stderr
+    html = page.read_text()
+    assert all(f"Fairness: {name}" in html for name in summary["policies"])
+    for name, replayed in summary["policies"].items():
+        verdict = "goal missed" if replayed["fairness"]["flagged"] else "no group queued or actioned"
+        assert f"fairness, {name}: {verdict}" in alone.stderr.replace("\n", " ")
+
+
+def test_report_fairness_refuses_a_folder_no_backtest_wrote(training_market_dir, tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = run(
+        "report", "fairness", "--backtest", str(tmp_path / "empty"), "--data", str(training_market_dir),
+        "--out", str(tmp_path / "f.html"),
+    )  # fmt: skip
+    _one_line_error(result, "has no summary.json")
 
 
 @pytest.mark.parametrize(
