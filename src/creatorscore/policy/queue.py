@@ -86,13 +86,13 @@ def review_queue(candidates: pd.DataFrame, rules: dict[str, QueueRule], seed: in
         capacity = min(rule.capacity_per_day, len(rows))
         explore = int(np.floor(rule.exploration_share * capacity))
         ranked = rows.sort_values(["expected_harm", "creator_id"], ascending=[False, True], kind="stable")
+        rng = np.random.default_rng([seed, zlib.crc32(str(market).encode())])
         flagged = ranked["flagged"].to_numpy(dtype=bool)
         exploit = ranked.loc[flagged].iloc[: capacity - explore]
         if rule.fill_spare_capacity:
-            spare = spare_cases(ranked.loc[~flagged], capacity - explore - len(exploit))
+            spare = spare_cases(ranked.loc[~flagged], capacity - explore - len(exploit), rng)
             exploit = pd.concat([exploit, spare.assign(why=SPARE + spare["why"])])
         rest = ranked.drop(exploit.index)
-        rng = np.random.default_rng([seed, zlib.crc32(str(market).encode())])
         drawn = rest.iloc[np.sort(rng.choice(len(rest), size=explore, replace=False))]
         chosen = pd.concat([
             exploit.assign(exploration=False, review_probability=1.0),
@@ -109,24 +109,22 @@ def review_queue(candidates: pd.DataFrame, rules: dict[str, QueueRule], seed: in
     return pd.concat(queues, ignore_index=True)[QUEUE_COLUMNS]
 
 
-def spare_cases(unflagged: pd.DataFrame, slots: int) -> pd.DataFrame:
-    """`slots` cases among creators below the review tier (ranked by harm, highest first), shared
-    among tenure bands in proportion to their creators (largest remainders), highest harm first
-    within each band.
+def spare_cases(unflagged: pd.DataFrame, slots: int, rng: np.random.Generator) -> pd.DataFrame:
+    """`slots` cases among creators below the review tier (ranked by harm, highest first): each
+    tenure band gets as many as a uniform draw of `slots` of these creators holds of its own,
+    and fills them by harm, highest first.
 
     Reach weighs expected harm, and established creators sell more, so by harm alone the spare
-    capacity went to them: healthy creators of 90 days or more were queued 1.7x as often as newer
-    ones in the policy backtest, past the fairness goal. Shared by band, a healthy creator's chance
-    of a review no longer depends on how long they have sold."""
-    if slots <= 0 or unflagged.empty:
+    capacity went to them: healthy creators of 90 days or more were queued up to 1.8x as often
+    as newer ones in the policy backtest, past the fairness goal. Shares fixed by rounding would
+    starve a small band for good (a band with 4% of the creators never wins one of three slots);
+    drawn, every band's expected share is its share of the creators, step after step."""
+    slots = min(slots, len(unflagged))
+    if slots <= 0:
         return unflagged.iloc[0:0]
-    sizes = unflagged["tenure_band"].value_counts(sort=False).sort_index()
-    exact = sizes / sizes.sum() * min(slots, len(unflagged))
-    quota = np.floor(exact).astype(int)
-    left = int(min(slots, len(unflagged)) - quota.sum())
-    order = (exact - quota).sort_values(ascending=False, kind="stable").index
-    quota[order[:left]] += 1
-    taken = [rows.iloc[: quota[band]] for band, rows in unflagged.groupby("tenure_band", sort=True)]
+    drawn = unflagged["tenure_band"].iloc[rng.choice(len(unflagged), size=slots, replace=False)]
+    quota = drawn.value_counts()
+    taken = [rows.iloc[: quota.get(band, 0)] for band, rows in unflagged.groupby("tenure_band", sort=True)]
     return pd.concat(taken).sort_values(
         ["expected_harm", "creator_id"], ascending=[False, True], kind="stable"
     )
