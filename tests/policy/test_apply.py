@@ -187,3 +187,15 @@ def _outcomes_pending(tables: dict[str, pd.DataFrame], moment: pd.Timestamp) -> 
     overturned = (violations["decided_at"] < moment) & (violations["overturned_at"] >= moment)
     closed_later = (cases["opened_at"] < moment) & (cases["closed_at"] >= moment)
     return bool(overturned.any() and (closed_later & (cases["outcome"] == "confirmed")).any())
+
+
+def test_decisions_without_statements_are_the_same_decisions(day, definitions, applied):
+    """The decisions-only path (a backtest's) skips explanations and statements and nothing else."""
+    features, scored, tables, abuse = day
+    policies = load_market_policies()
+    bare = apply_policies(features, scored, tables, abuse, definitions, policies, statements=False)
+    stated = ["reason_codes", "statement"]
+    pd.testing.assert_frame_equal(bare.decisions.drop(columns=stated), applied.decisions.drop(columns=stated))
+    pd.testing.assert_frame_equal(bare.queue, applied.queue)
+    assert bare.decisions["statement"].isna().all() and applied.decisions["statement"].notna().any()
+    assert (bare.decisions["reason_codes"].map(len) == 0).all()
