@@ -18,24 +18,12 @@ from creatorscore.contract import validate
 from creatorscore.features import compute_features
 from creatorscore.features.training_set import build_training_set
 from creatorscore.simulate import SimulationConfig, simulate
+from tests.known_facts import KNOWN
 
 T = pd.Timestamp("2025-08-10", tz="UTC")
 DAY = pd.Timedelta(days=1)
 
 
-# when each table's facts become known: the row at the first column, and where listed, a
-# later outcome at the second (an order's status, an appeal, a case's result)
-KNOWN = {
-    "creators": ("onboarded_at", None),
-    "live_sessions": ("started_at", None),
-    "orders": ("created_at", "resolved_at"),
-    "buyer_reports": ("created_at", None),
-    "violations": ("decided_at", "overturned_at"),
-    "quality_reviews": ("reviewed_at", None),
-    "abuse_cases": ("opened_at", "closed_at"),
-    "account_links": ("first_seen_at", None),
-    "campaign_participation": ("joined_at", None),
-}
 ID_COLUMNS = {
     "creators": "creator_id",
     "live_sessions": "session_id",

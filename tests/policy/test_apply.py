@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from creatorscore.explain import StatementOfReasons
+from creatorscore.features import compute_features
 from creatorscore.policy import load_market_policies, market_tiers
 from creatorscore.policy.actions import Action
 from creatorscore.policy.apply import DECISION_COLUMNS, apply_policies
@@ -15,22 +16,33 @@ from creatorscore.scoring.batch import score_creators
 from creatorscore.training.backtest import run_backtest
 from creatorscore.training.registry import RegisteredModel
 from creatorscore.training.tracking import model_record
+from tests.known_facts import known_before
 from tests.policy_files import policies_with
 
 
 @pytest.fixture(scope="module")
-def day(training_frame, training_market_dir, fast_config, definitions):
-    """The latest snapshot's features, scores and tables, and the models that scored them."""
-    from creatorscore.contract.read import load_marketplace
-
-    models = []
+def models(training_frame, fast_config, definitions):
+    """Both models, trained on the whole training set: what they learnt is not under test here."""
+    trained = []
     for name in ("abuse_risk", "content_quality"):
         backtest = run_backtest(training_frame, fast_config(name), definitions)
         record = model_record(backtest, "run", "1", definitions.version, "key", "digest", 0, None)
-        models.append(RegisteredModel(record, backtest.booster))
+        trained.append(RegisteredModel(record, backtest.booster))
+    return trained
+
+
+@pytest.fixture(scope="module")
+def tables(training_market_dir):
+    from creatorscore.contract.read import load_marketplace
+
+    return load_marketplace(training_market_dir).tables
+
+
+@pytest.fixture(scope="module")
+def day(training_frame, tables, models):
+    """The latest snapshot's features, scores and tables, and the abuse model that scored them."""
     features = training_frame[training_frame["as_of"] == training_frame["as_of"].max()]
     features = features.reset_index(drop=True)
-    tables = load_marketplace(training_market_dir).tables
     return features, score_creators(features, *models, market_tiers()), tables, models[0]
 
 
@@ -146,3 +158,46 @@ def test_a_day_without_creators_decides_nothing_and_queues_nothing(day, definiti
     empty = apply_policies(features, scored.iloc[0:0], tables, abuse, definitions, load_market_policies())
     assert empty.decisions.empty and list(empty.decisions.columns) == DECISION_COLUMNS
     assert empty.queue.empty
+
+
+def test_decisions_at_t_read_only_facts_known_before_t(tables, models, training_frame, definitions):
+    """Features, scores, decisions, statements and queue at t come out the same from the full
+    tables and from the tables cut to what was known before t: nothing in apply_policies (health,
+    escalations, records, reach) reads a later fact."""
+    moment = max(t for t in training_frame["as_of"].unique() if _outcomes_pending(tables, t))
+    cut = known_before(tables, moment)
+    assert all(len(cut[name]) < len(frame) for name, frame in tables.items() if name != "creators")
+    policies = load_market_policies()
+
+    def decide(known: dict[str, pd.DataFrame]):
+        features = compute_features(known, [moment], definitions)
+        scored = score_creators(features, *models, market_tiers())
+        return features, scored, apply_policies(features, scored, known, models[0], definitions, policies)
+
+    full, known = decide(tables), decide(cut)
+    pd.testing.assert_frame_equal(full[0], known[0])
+    pd.testing.assert_frame_equal(full[1], known[1])
+    pd.testing.assert_frame_equal(full[2].decisions, known[2].decisions)
+    pd.testing.assert_frame_equal(full[2].queue, known[2].queue)
+    assert (full[2].decisions["action"] != "none").sum() >= 3  # statements were compared too
+
+
+def _outcomes_pending(tables: dict[str, pd.DataFrame], moment: pd.Timestamp) -> bool:
+    """Whether a violation decided before `moment` is overturned after it and a case opened before
+    it is confirmed after it: the outcomes a reader of the future would count too early."""
+    violations, cases = tables["violations"], tables["abuse_cases"]
+    overturned = (violations["decided_at"] < moment) & (violations["overturned_at"] >= moment)
+    closed_later = (cases["opened_at"] < moment) & (cases["closed_at"] >= moment)
+    return bool(overturned.any() and (closed_later & (cases["outcome"] == "confirmed")).any())
+
+
+def test_decisions_without_statements_are_the_same_decisions(day, definitions, applied):
+    """The decisions-only path (a backtest's) skips explanations and statements and nothing else."""
+    features, scored, tables, abuse = day
+    policies = load_market_policies()
+    bare = apply_policies(features, scored, tables, abuse, definitions, policies, statements=False)
+    stated = ["reason_codes", "statement"]
+    pd.testing.assert_frame_equal(bare.decisions.drop(columns=stated), applied.decisions.drop(columns=stated))
+    pd.testing.assert_frame_equal(bare.queue, applied.queue)
+    assert bare.decisions["statement"].isna().all() and applied.decisions["statement"].notna().any()
+    assert (bare.decisions["reason_codes"].map(len) == 0).all()

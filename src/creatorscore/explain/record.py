@@ -121,44 +121,52 @@ def enforcement_records(
     cases = tables["abuse_cases"]
     cases = cases[cases["creator_id"].astype(str).isin(wanted) & (cases["opened_at"] < moment)]
     cases = cases.sort_values("opened_at", kind="stable")
-    by_violations = {str(k): rows for k, rows in violations.groupby("creator_id", sort=False)}
-    by_cases = {str(k): rows for k, rows in cases.groupby("creator_id", sort=False)}
-    empty_v, empty_c = violations.iloc[0:0], cases.iloc[0:0]
+    by_violations, by_cases = _rows_by_creator(violations), _rows_by_creator(cases)
     return {
-        creator: _record(creator, moment, by_violations.get(creator, empty_v), by_cases.get(creator, empty_c))
+        creator: _record(creator, moment, by_violations.get(creator, []), by_cases.get(creator, []))
         for creator in creator_ids
     }
 
 
+def _rows_by_creator(frame: pd.DataFrame) -> dict[str, list[dict]]:
+    """Each creator's rows as dicts, in the frame's order: one pass over the frame, where a frame
+    per creator cost a millisecond each, most of a day's statements at 100,000 creators."""
+    grouped: dict[str, list[dict]] = {}
+    for row in frame.to_dict("records"):
+        grouped.setdefault(str(row["creator_id"]), []).append(row)
+    return grouped
+
+
 def _record(
-    creator_id: str, moment: pd.Timestamp, violations: pd.DataFrame, cases: pd.DataFrame
+    creator_id: str, moment: pd.Timestamp, violations: list[dict], cases: list[dict]
 ) -> EnforcementRecord:
     return EnforcementRecord(
         creator_id=creator_id,
         as_of=moment.to_pydatetime(),
         violations=[
             PriorViolation(
-                violation_id=str(v.violation_id),
-                decided_at=v.decided_at,
-                policy=str(v.policy),
-                severity=str(v.severity),
-                points=float(v.points),
-                overturned_at=v.overturned_at if _before(v.overturned_at, moment) else None,
+                violation_id=str(v["violation_id"]),
+                decided_at=v["decided_at"],
+                policy=str(v["policy"]),
+                severity=str(v["severity"]),
+                points=float(v["points"]),
+                overturned_at=v["overturned_at"] if _before(v["overturned_at"], moment) else None,
             )
-            for v in violations.itertuples()
+            for v in violations
         ],
-        cases=[
-            PriorCase(
-                case_id=str(c.case_id),
-                opened_at=c.opened_at,
-                closed_at=c.closed_at if _before(c.closed_at, moment) else None,
-                outcome=str(c.outcome) if _before(c.closed_at, moment) else "open",
-                abuse_type=str(c.abuse_type)
-                if _before(c.closed_at, moment) and pd.notna(c.abuse_type)
-                else None,
-            )
-            for c in cases.itertuples()
-        ],
+        cases=[_case(c, moment) for c in cases],
+    )
+
+
+def _case(case: dict, moment: pd.Timestamp) -> PriorCase:
+    """A case as known at `moment`: open, without outcome, unless it closed before it."""
+    closed = _before(case["closed_at"], moment)
+    return PriorCase(
+        case_id=str(case["case_id"]),
+        opened_at=case["opened_at"],
+        closed_at=case["closed_at"] if closed else None,
+        outcome=str(case["outcome"]) if closed else "open",
+        abuse_type=str(case["abuse_type"]) if closed and pd.notna(case["abuse_type"]) else None,
     )
 
 

@@ -59,10 +59,16 @@ def apply_policies(
     definitions: Definitions,
     policies: dict[str, MarketPolicy],
     seed: int = QUEUE_SEED,
+    *,
+    statements: bool = True,
 ) -> Applied:
     """Decide every creator of `scored` (one as-of time, from `scoring.batch.score_creators` on
     `features`) under their market's policy; a statement of reasons (JSON) accompanies every action
-    other than none, and the queue draws its exploration sample with `seed`."""
+    other than none, and the queue draws its exploration sample with `seed`.
+
+    `statements=False` leaves out the reason codes ([]) and statements (None), the costly part
+    (explanations, peers, records), for callers that need only the decisions and the queue, such
+    as a backtest replaying many days; every other column is the same either way."""
     markets = scored["market"].astype(str).reset_index(drop=True)
     missing = sorted(set(markets) - set(policies))
     if missing:
@@ -115,12 +121,15 @@ def apply_policies(
         "queued": scored["creator_id"].isin(rank.index),
         "queue_rank": scored["creator_id"].map(rank).astype("Int64"),
     })  # fmt: skip
-    acted = (decisions["action"] != Action.NONE.value).to_numpy()
-    explained = _explanations(contributions, acted, rows, features, definitions, abuse, tiers_of(policies))
-    statements = _statements(decisions[acted], explained, tables, policies)
-    codes = {e.creator_id: [reason.feature for reason in e.reasons] for e in explained}
+    codes, stated = {}, {}
+    if statements:
+        acted = (decisions["action"] != Action.NONE.value).to_numpy()
+        tiers = tiers_of(policies)
+        explained = _explanations(contributions, acted, rows, features, definitions, abuse, tiers)
+        stated = _statements(decisions[acted], explained, tables, policies)
+        codes = {e.creator_id: [reason.feature for reason in e.reasons] for e in explained}
     decisions["reason_codes"] = [codes.get(c, []) for c in decisions["creator_id"]]
-    decisions["statement"] = [statements.get(c) for c in decisions["creator_id"]]
+    decisions["statement"] = [stated.get(c) for c in decisions["creator_id"]]
     return Applied(decisions[DECISION_COLUMNS], queue)
 
 

@@ -1,0 +1,157 @@
+"""`policy apply` time on the 100,000-creator, 180-day simulation, once features and scores exist.
+
+Goal from the issue: `policy apply` for 100,000 creators in at most 5 s after scoring, on 2
+cores. Timed is `apply_policies` itself, the whole of what `policy apply` does between scoring
+and writing: health ratings, escalations, TreeSHAP, the queue, and a statement of reasons for
+every action (`statements=True`), then the decisions-only path a backtest takes
+(`statements=False`). Medians of `--repeat` runs each; one further run under cProfile gives
+each stage's share (profiling slows Python code down: read it for shares, not for seconds).
+
+The models only have to accept the feature columns, so they are trained fast on a small
+simulation (`--train-creators`, 60 rounds, no tuning): how good they are is not measured, only
+how many creators they send to an action, which is printed. The data folder is simulated once
+(about a minute) and reused when it already holds Parquet.
+
+    .venv/bin/python benchmarks/bench_policy.py [--data /tmp/bench-features-100k] [--creators 100000]
+        [--days 180] [--train-creators 1000] [--train-days 150] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from creatorscore.contract import load_marketplace, validate
+from creatorscore.features import compute_features, load, snapshots
+from creatorscore.features.training_set import build_training_set
+from creatorscore.policy import load_market_policies
+from creatorscore.policy.apply import apply_policies
+from creatorscore.policy.legal import tiers_of
+from creatorscore.scoring.batch import score_creators
+from creatorscore.simulate import SimulationConfig, simulate
+from creatorscore.training.backtest import run_backtest
+from creatorscore.training.config import default_config
+from creatorscore.training.registry import RegisteredModel
+from creatorscore.training.tracking import model_record
+
+GOAL_S = 5.0
+# the stages of `apply_policies` the profile reports: (file, function) -> what the stage does
+STAGES = {
+    ("explain/contributions.py", "tree_contributions"): "TreeSHAP of every creator",
+    ("policy/apply.py", "_decide_market"): "health, escalations and actions",
+    ("policy/queue.py", "review_queue"): "review queue",
+    ("policy/apply.py", "_explanations"): "reason codes of the acted-on",
+    ("policy/apply.py", "_statements"): "records and statements",
+}
+
+
+def ensure_data(folder: Path, creators: int, days: int, seed: int) -> None:
+    """Simulate the benchmark folder unless it already holds Parquet tables."""
+    if any(folder.glob("*.parquet")):
+        return
+    print(f"simulating {creators:,} creators x {days} days into {folder} ...", flush=True)
+    started = time.perf_counter()
+    command = ["-m", "creatorscore.cli", "simulate", "--out", str(folder)]
+    options = ["--creators", str(creators), "--days", str(days), "--seed", str(seed)]
+    subprocess.run([sys.executable, *command, *options], check=True, stderr=subprocess.DEVNULL)
+    print(f"simulated in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def fast_models(creators: int, days: int, definitions) -> list[RegisteredModel]:
+    """Both models trained on a small simulation's weekly snapshots: seconds, not minutes."""
+    tables = validate(simulate(SimulationConfig(creators=creators, days=days, seed=7)).tables).tables
+    frame = build_training_set(tables, snapshots.every(tables, 7), definitions)
+    models = []
+    for name in ("abuse_risk", "content_quality"):
+        raw = default_config(name).model_dump()
+        raw["lightgbm"].update(max_rounds=60, early_stopping_rounds=20)
+        raw["split"].update(test_snapshots=2, validation_snapshots=2)
+        raw["tuning"].update(trials=0)
+        backtest = run_backtest(frame, type(default_config(name)).model_validate(raw), definitions)
+        record = model_record(backtest, "bench", "1", definitions.version, "bench", "bench", 0, None)
+        models.append(RegisteredModel(record, backtest.booster))
+    return models
+
+
+def timed(call, repeat: int) -> list[float]:
+    runs = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        call()
+        runs.append(time.perf_counter() - started)
+    return runs
+
+
+def stage_seconds(call) -> tuple[float, dict[tuple[str, str], float]]:
+    """The profiled call's seconds, and the cumulative seconds of each of `STAGES` in it."""
+    profile = cProfile.Profile()
+    started = time.perf_counter()
+    profile.runcall(call)
+    elapsed = time.perf_counter() - started
+    found = {}
+    for (path, _, function), (_, _, _, cumulative, _) in pstats.Stats(profile).stats.items():
+        for stage in STAGES:
+            if path.endswith(stage[0]) and function == stage[1]:
+                found[stage] = found.get(stage, 0.0) + cumulative
+    return elapsed, found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path("/tmp/bench-features-100k"))
+    parser.add_argument("--creators", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=180)
+    parser.add_argument("--train-creators", type=int, default=1_000)
+    parser.add_argument("--train-days", type=int, default=150)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    definitions = load()
+    policies = load_market_policies()
+    tiers = tiers_of(policies)
+
+    started = time.perf_counter()
+    models = fast_models(args.train_creators, args.train_days, definitions)
+    print(f"models trained on {args.train_creators:,} creators in {time.perf_counter() - started:.0f} s")
+    ensure_data(args.data, args.creators, args.days, seed=1)
+    started = time.perf_counter()
+    tables = load_marketplace(args.data).tables
+    moment = snapshots.default_as_of(tables)
+    features = compute_features(tables, [moment], definitions)
+    scored = score_creators(features, *models, tiers)
+    print(f"features and scores of {len(scored):,} creators at {moment:%Y-%m-%d}: "
+          f"{time.perf_counter() - started:.0f} s (not measured)")  # fmt: skip
+
+    def apply(statements: bool):
+        return apply_policies(
+            features, scored, tables, models[0], definitions, policies, statements=statements
+        )
+
+    decisions = apply(True).decisions
+    acted = int((decisions["action"] != "none").sum())
+    print(f"{acted:,} creators acted on (each with a statement), {int(decisions['queued'].sum()):,} queued")
+    load_average = os.getloadavg()[0]
+    for statements in (True, False):
+        runs = timed(lambda s=statements: apply(s), args.repeat)
+        median = statistics.median(runs)
+        verdict = f"{GOAL_S / median:.1f}x inside the goal" if median <= GOAL_S else "over the goal"
+        print(f"apply_policies(statements={statements}): median {median:.2f} s of "
+              f"{[round(r, 2) for r in runs]} ({verdict})")  # fmt: skip
+    elapsed, seconds = stage_seconds(lambda: apply(True))
+    print(f"one profiled apply_policies(statements=True): {elapsed:.2f} s, of which")
+    for stage, what in STAGES.items():
+        part = seconds.get(stage, 0.0)
+        print(f"  {what} ({stage[1]}): {part:.2f} s, {part / elapsed:.0%}")
+    print(f"nproc {os.cpu_count()}, load average before timing {load_average:.1f}, pandas {pd.__version__}")
+
+
+if __name__ == "__main__":
+    main()
