@@ -1,9 +1,10 @@
 """The policy backtest: history replayed as-of date by as-of date under a policy, with models
 trained only on what was known before the replay starts.
 
-At each as-of date the features of that date are scored, the market policies decide, each
-market's queue is reviewed by a stated reviewer model, and a confirmed creator is actioned (the
-policy's restrict-tier action) and leaves the replay. Each review becomes an abuse case closed
+At each as-of date the features of that date are scored, the market policies decide (without
+the statements of reasons, which a replay never reads), each market's queue is reviewed by a
+stated reviewer model, and a confirmed creator is actioned (the policy's restrict-tier action)
+and leaves the replay. Each review becomes an abuse case closed
 that day, as on the platform, so the next dates know whom a reviewer cleared lately. What
 happened is one row per creator and date (`ACTION_COLUMNS`), the form others can check;
 `summary.py` turns it into the goals.
@@ -176,7 +177,9 @@ def replay(
         if scorer == "rules":
             scored = _scored_by_rules(scored, features)
         sized = capacity_at(policies, tables["creators"], moment, review_capacity, step_days, number)
-        applied = apply_policies(features, scored, tables, models.abuse, definitions, sized, seed + number)
+        applied = apply_policies(
+            features, scored, tables, models.abuse, definitions, sized, seed + number, statements=False
+        )
         queue = applied.queue
         if truth is not None:
             abusing = latent_truth(queue.assign(as_of=moment), truth, "binary").astype(bool)
