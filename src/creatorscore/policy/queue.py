@@ -22,7 +22,7 @@ QUEUE_COLUMNS = [
 ]  # fmt: skip
 
 EXPLORED = "random sample, for unbiased labels; "
-SPARE = "spare capacity, highest harm below the review tier; "
+SPARE = "spare capacity, below the review tier; "
 
 
 class QueueRule(BaseModel):
