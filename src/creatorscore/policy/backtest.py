@@ -4,10 +4,9 @@ trained only on what was known before the replay starts.
 At each as-of date the features of that date are scored, the market policies decide (without
 the statements of reasons, which a replay never reads), each market's queue is reviewed by a
 stated reviewer model, and a confirmed creator is actioned (the policy's restrict-tier action)
-and leaves the replay. Each review becomes an abuse case closed
-that day, as on the platform, so the next dates know whom a reviewer cleared lately. What
-happened is one row per creator and date (`ACTION_COLUMNS`), the form others can check;
-`summary.py` turns it into the goals.
+and leaves the replay. Each review becomes an abuse case closed that day, as on the platform,
+so the next dates know whom a reviewer cleared lately. What happened is one row per creator
+and date (`ACTION_COLUMNS`), the form others can check; `summary.py` turns it into the goals.
 The status quo is the same policy with the rule baseline's score in the model's place: the
 rules fill the same queue.
 """
@@ -95,7 +94,7 @@ def train_before(
 
 
 def capacity_per_step(
-    policies: dict[str, MarketPolicy], creators: pd.Series, share: float | None, days: int, step: int = 0
+    policies: dict[str, MarketPolicy], creators: pd.Series, share: float | None, days: int, step: int
 ) -> dict:
     """Each market's policy with its queue sized for replay step `step` (0 first): `days` of the
     policy's daily capacity, or `share` of the market's onboarded creators (`--review-capacity`).

@@ -45,8 +45,8 @@ class QueueRule(BaseModel):
     )
     fill_spare_capacity: bool = Field(
         False,
-        description="Give capacity the flagged creators leave unused to the unflagged ones of "
-        "highest expected harm, rather than leave reviewers idle.",
+        description="Give capacity the flagged creators leave unused to the unflagged ones, by "
+        "expected harm within each tenure band (`spare_cases`), rather than leave reviewers idle.",
     )
 
 
