@@ -7,13 +7,14 @@ every action (`statements=True`), then the decisions-only path a backtest takes
 (`statements=False`). Medians of `--repeat` runs each; one further run under cProfile gives
 each stage's share (profiling slows Python code down: read it for shares, not for seconds).
 
-The models only have to accept the feature columns, so they are trained fast on a small
-simulation (`--train-creators`, 60 rounds, no tuning): how good they are is not measured, only
-how many creators they send to an action, which is printed. The data folder is simulated once
-(about a minute) and reused when it already holds Parquet.
+How long it takes depends on how many creators are acted on (each gets a statement), so the
+models are the ones `policy backtest` would train on this data before the as-of time
+(`train_before`, the checked-in configs; not timed): models trained fast on a small world act on
+nearly everyone. The number acted on is printed. The data folder is simulated once (about a
+minute) and reused when it already holds Parquet.
 
     .venv/bin/python benchmarks/bench_policy.py [--data /tmp/bench-features-100k] [--creators 100000]
-        [--days 180] [--train-creators 1000] [--train-days 150] [--repeat 3]
+        [--days 180] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -30,18 +31,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from creatorscore.contract import load_marketplace, validate
+from creatorscore.contract import load_marketplace
 from creatorscore.features import compute_features, load, snapshots
-from creatorscore.features.training_set import build_training_set
 from creatorscore.policy import load_market_policies
 from creatorscore.policy.apply import apply_policies
+from creatorscore.policy.backtest import train_before
 from creatorscore.policy.legal import tiers_of
-from creatorscore.scoring.batch import score_creators
-from creatorscore.simulate import SimulationConfig, simulate
-from creatorscore.training.backtest import run_backtest
+from creatorscore.scoring.batch import SCORES, score_creators
 from creatorscore.training.config import default_config
-from creatorscore.training.registry import RegisteredModel
-from creatorscore.training.tracking import model_record
 
 GOAL_S = 5.0
 # the stages of `apply_policies` the profile reports: (file, function) -> what the stage does
@@ -64,22 +61,6 @@ def ensure_data(folder: Path, creators: int, days: int, seed: int) -> None:
     options = ["--creators", str(creators), "--days", str(days), "--seed", str(seed)]
     subprocess.run([sys.executable, *command, *options], check=True, stderr=subprocess.DEVNULL)
     print(f"simulated in {time.perf_counter() - started:.0f} s", flush=True)
-
-
-def fast_models(creators: int, days: int, definitions) -> list[RegisteredModel]:
-    """Both models trained on a small simulation's weekly snapshots: seconds, not minutes."""
-    tables = validate(simulate(SimulationConfig(creators=creators, days=days, seed=7)).tables).tables
-    frame = build_training_set(tables, snapshots.every(tables, 7), definitions)
-    models = []
-    for name in ("abuse_risk", "content_quality"):
-        raw = default_config(name).model_dump()
-        raw["lightgbm"].update(max_rounds=60, early_stopping_rounds=20)
-        raw["split"].update(test_snapshots=2, validation_snapshots=2)
-        raw["tuning"].update(trials=0)
-        backtest = run_backtest(frame, type(default_config(name)).model_validate(raw), definitions)
-        record = model_record(backtest, "bench", "1", definitions.version, "bench", "bench", 0, None)
-        models.append(RegisteredModel(record, backtest.booster))
-    return models
 
 
 def timed(call, repeat: int) -> list[float]:
@@ -110,21 +91,21 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("/tmp/bench-features-100k"))
     parser.add_argument("--creators", type=int, default=100_000)
     parser.add_argument("--days", type=int, default=180)
-    parser.add_argument("--train-creators", type=int, default=1_000)
-    parser.add_argument("--train-days", type=int, default=150)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     definitions = load()
     policies = load_market_policies()
     tiers = tiers_of(policies)
 
-    started = time.perf_counter()
-    models = fast_models(args.train_creators, args.train_days, definitions)
-    print(f"models trained on {args.train_creators:,} creators in {time.perf_counter() - started:.0f} s")
     ensure_data(args.data, args.creators, args.days, seed=1)
-    started = time.perf_counter()
     tables = load_marketplace(args.data).tables
     moment = snapshots.default_as_of(tables)
+    started = time.perf_counter()
+    replay_models = train_before(tables, moment, definitions, {n: default_config(n) for n in SCORES})
+    models = [replay_models.abuse, replay_models.quality]
+    print(f"models trained on {replay_models.snapshots} snapshots before {moment:%Y-%m-%d} "
+          f"in {time.perf_counter() - started:.0f} s (not measured)")  # fmt: skip
+    started = time.perf_counter()
     features = compute_features(tables, [moment], definitions)
     scored = score_creators(features, *models, tiers)
     print(f"features and scores of {len(scored):,} creators at {moment:%Y-%m-%d}: "
