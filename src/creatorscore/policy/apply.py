@@ -101,7 +101,7 @@ def apply_policies(
         "flagged": (decided["action"] == Action.QUEUE_FOR_REVIEW.value).astype(bool),
         "tenure_band": tenure_band(rows["tenure_days"]),
     })  # fmt: skip
-    # a creator already penalised, under investigation, or cleared lately needs no reviewer's slot
+    # a creator already penalised, or cleared by a review lately, needs no reviewer's slot
     recheck = markets.map(lambda m: policies[m].governance.queue.recheck_after_days)
     reviewed = recently_reviewed(tables["abuse_cases"], scored["creator_id"], as_of, recheck)
     waiting = candidates[~decided["penalty"].astype(bool).to_numpy() & ~reviewed.to_numpy()]
