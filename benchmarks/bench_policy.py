@@ -24,7 +24,6 @@ import cProfile
 import os
 import pstats
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -40,6 +39,9 @@ from creatorscore.policy.legal import tiers_of
 from creatorscore.scoring.batch import SCORES, score_creators
 from creatorscore.training.config import default_config
 
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_features import ensure_data  # noqa: E402  the same 100k folder, simulated alike
+
 GOAL_S = 5.0
 # the stages of `apply_policies` the profile reports: (file, function) -> what the stage does
 STAGES = {
@@ -49,18 +51,6 @@ STAGES = {
     ("policy/apply.py", "_explanations"): "reason codes of the acted-on",
     ("policy/apply.py", "_statements"): "records and statements",
 }
-
-
-def ensure_data(folder: Path, creators: int, days: int, seed: int) -> None:
-    """Simulate the benchmark folder unless it already holds Parquet tables."""
-    if any(folder.glob("*.parquet")):
-        return
-    print(f"simulating {creators:,} creators x {days} days into {folder} ...", flush=True)
-    started = time.perf_counter()
-    command = ["-m", "creatorscore.cli", "simulate", "--out", str(folder)]
-    options = ["--creators", str(creators), "--days", str(days), "--seed", str(seed)]
-    subprocess.run([sys.executable, *command, *options], check=True, stderr=subprocess.DEVNULL)
-    print(f"simulated in {time.perf_counter() - started:.0f} s", flush=True)
 
 
 def timed(call, repeat: int) -> list[float]:
@@ -97,7 +87,7 @@ def main() -> None:
     policies = load_market_policies()
     tiers = tiers_of(policies)
 
-    ensure_data(args.data, args.creators, args.days, seed=1)
+    ensure_data(args.data, args.creators, args.days, seed=0)
     tables = load_marketplace(args.data).tables
     moment = snapshots.default_as_of(tables)
     started = time.perf_counter()

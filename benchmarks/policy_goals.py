@@ -46,13 +46,14 @@ def run(work: Path, creators: int, seed: int, compare: Path | None) -> dict:
     out = work / f"out-{creators // 1000}k-s{seed}"
     if not data.exists():
         simulate = [CLI, "simulate", "--creators", str(creators), "--days", str(DAYS), "--seed", str(seed)]
-        subprocess.run([*simulate, "--out", str(data)], check=True)
+        subprocess.run([*simulate, "--out", str(data)], check=True, stdout=sys.stderr)
     if not (out / "summary.json").exists():
         extra = ["--compare", str(compare)] if compare else []
         subprocess.run(
             [CLI, "policy", "backtest", "--data", str(data), "--from", FROM, "--to", TO,
              "--review-capacity", CAPACITY, "--out", str(out), *extra],
             check=True,
+            stdout=sys.stderr,  # the console tables; stdout carries the markdown alone
         )  # fmt: skip
     return json.loads((out / "summary.json").read_text())
 

@@ -73,7 +73,7 @@ def replay_population(
     population["tenure_band"] = tenure_band(population["tenure_days"])
     if truth is not None:
         population = population.merge(
-            truth[["creator_id", "is_abuser", "abuse_onset", "archetype", "churned_at"]],
+            truth[["creator_id", "is_abuser", "abuse_onset", "archetype"]],
             on="creator_id",
             how="left",
         )
