@@ -6,12 +6,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from creatorscore.explain import StatementOfReasons
+from creatorscore.explain import StatementOfReasons, tree_contributions
 from creatorscore.features import compute_features
 from creatorscore.policy import load_market_policies, market_tiers
 from creatorscore.policy.actions import Action
-from creatorscore.policy.apply import DECISION_COLUMNS, apply_policies
-from creatorscore.policy.queue import SPARE
+from creatorscore.policy.apply import DECISION_COLUMNS, REACH, apply_policies, leading_families
+from creatorscore.policy.queue import SPARE, expected_harm
 from creatorscore.scoring.batch import score_creators
 from creatorscore.training.backtest import run_backtest
 from creatorscore.training.registry import RegisteredModel
@@ -126,6 +126,26 @@ def test_the_queue_keeps_each_markets_capacity_and_skips_the_penalised(applied):
     exploit = queue[~queue["exploration"]]
     # the flagged first, then (the shipped policy fills spare capacity) the highest harm below them
     assert (exploit["creator_id"].isin(flagged) | exploit["why"].str.startswith(SPARE)).all()
+
+
+def test_harm_and_family_are_those_treeshap_of_every_creator_gives_where_filled(applied, day, definitions):
+    features, scored, _, abuse = day
+    at = pd.Index(features["creator_id"]).get_indexer(scored["creator_id"])
+    rows = features.iloc[at].reset_index(drop=True)
+    families = leading_families(tree_contributions(abuse.booster, rows), definitions)
+    policies = load_market_policies()
+    weights = [
+        policies[m].governance.severity.get(f, 1.0) for m, f in zip(scored["market"], families, strict=True)
+    ]
+    harm = expected_harm(scored["abuse_risk"], rows[REACH], pd.Series(weights, dtype=float))
+    decisions = applied.decisions
+    filled = decisions["expected_harm"].notna()
+    # every creator acted on or queued is filled; those left empty could never take a slot by harm
+    assert filled[(decisions["action"] != "none") | decisions["queued"]].all() and not filled.all()
+    assert decisions.loc[filled, "leading_family"].tolist() == families[filled].tolist()
+    assert decisions.loc[filled, "expected_harm"].to_numpy() == pytest.approx(harm[filled].to_numpy())
+    queued = applied.queue.set_index("creator_id")["expected_harm"]
+    assert queued.to_numpy() == pytest.approx(harm.set_axis(scored["creator_id"])[queued.index].to_numpy())
 
 
 def test_a_restriction_applies_on_the_models_word_only_where_the_policy_automates_it(

@@ -117,3 +117,28 @@ def test_the_rating_at_t_ignores_facts_known_at_or_after_t(known, later, day):
     )
     assert now.equals(then)
     assert ((now >= 0) & (now <= 1000)).all()
+
+
+def _walked(record: list[tuple[int, str]], day: int) -> int:
+    """One creator's rating walked deduction by deduction, as the rule reads: recover, then deduct."""
+    rating, last = 1000.0, None
+    for at, severity in sorted(record):
+        if last is not None:
+            rating = min(1000.0, rating + 50 / 30 * (at - last))
+        rating, last = max(0.0, rating - RULE.deductions[severity]), at
+    return round(rating if last is None else min(1000.0, rating + 50 / 30 * (day - last)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from("abcde"), st.integers(0, 199), st.sampled_from(list(RULE.deductions))),
+        max_size=40,
+    )
+)
+def test_rating_many_creators_at_once_equals_walking_each_path_alone(violations):
+    tables = _tables([(c, d, s, None) for c, d, s in violations])
+    ratings = health_ratings(pd.Series(list("abcdef")), tables, T0 + pd.Timedelta(days=200), RULE)
+    for creator in "abcdef":
+        record = [(d, s) for c, d, s in violations if c == creator]
+        assert ratings[creator] == _walked(record, 200), creator

@@ -14,6 +14,7 @@ from creatorscore.policy.queue import (
     recently_reviewed,
     review_queue,
     spare_cases,
+    spare_reach,
 )
 
 _BANDS = ["under 30 days", "30-89 days", "90 days or more"]
@@ -146,3 +147,27 @@ def test_a_small_tenure_band_gets_its_share_of_spare_capacity_over_many_days():
     days = [spare_cases(unflagged, 3, rng) for _ in range(2000)]
     share = np.mean([(day["tenure_band"] == "under 30 days").mean() for day in days])
     assert abs(share - 0.04) < 0.01
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 40), st.floats(0, 0.5), st.floats(0.1, 2), st.integers(0, 2**16))
+def test_harm_known_only_within_spare_reach_queues_exactly_the_same_cases(capacity, share, spread, seed):
+    """Expected harm = unit harm x a severity in [1, 3]: bounded before the severity is known."""
+    rng = np.random.default_rng(seed)
+    n = 1500
+    unit = rng.lognormal(0, spread, n)
+    candidates = _frame(
+        list(zip(rng.choice(["ID", "TH"], n), unit, rng.random(n) < 0.01, rng.choice(_BANDS, n), strict=True))
+    ).assign(harm_low=unit, harm_high=3 * unit)
+    candidates["expected_harm"] = unit * rng.choice([1.0, 1.5, 2.0, 3.0], n)
+    rule = QueueRule(capacity_per_day=capacity, exploration_share=share, sla_days=3, fill_spare_capacity=True)
+    rules = {"ID": rule, "TH": rule}
+    reach = spare_reach(candidates, rules) | candidates["flagged"]
+    known = candidates.assign(expected_harm=candidates["expected_harm"].where(reach))
+    exact, partly = review_queue(candidates, rules, seed), review_queue(known, rules, seed)
+    missing = partly["expected_harm"].isna()
+    assert partly.loc[missing, "exploration"].all()  # only a draw can take a case out of reach
+    same = ["market", "rank", "creator_id", "exploration", "review_probability"]
+    assert partly[same].equals(exact[same])
+    told = ["expected_harm", "why"]
+    assert partly.loc[~missing, told].equals(exact.loc[~missing, told])

@@ -183,20 +183,7 @@ def decide(
     health_action = creators["health_action"].fillna(Action.NONE.value)
     action = strongest(model_action, health_action, creators["escalation_action"])
 
-    grounds = []
-    for row, tier, by_model, by_health in zip(
-        creators.itertuples(index=False), band, model_action, health_action, strict=True
-    ):
-        reasons = []
-        if by_health != Action.NONE.value:
-            reasons.append(f"account health {row.health} reached the {by_health} threshold")
-        if isinstance(row.escalation_ground, str):
-            reasons.append(f"enforcement record: {row.escalation_ground}")
-        if by_model != Action.NONE.value:
-            reasons.append(f"abuse risk {row.abuse_risk:.0%} is in the {tier} tier")
-        if not reasons and tier == "cold_start":
-            reasons.append(f"new creator (under {cold_start.tenure_days} days): not scored, no penalty")
-        grounds.append(reasons)
+    grounds = _grounds(creators, band, model_action, health_action, cold_start)
     # the record's facts outrank the model's estimate as a basis when both call for the action
     by_record = (action == health_action) | (action == creators["escalation_action"])
     automated = (action == model_action) & action.isin(automatable) & ~by_record
@@ -211,6 +198,38 @@ def decide(
         "grounds": grounds,
         "rewards": _rewards(creators, action, new, rewards),
     })  # fmt: skip
+
+
+def _grounds(
+    creators: pd.DataFrame,
+    band: pd.Series,
+    model_action: pd.Series,
+    health_action: pd.Series,
+    cold_start: ColdStart,
+) -> list[list[str]]:
+    """Each creator's grounds in words, empty where nothing calls for an action. The columns are
+    read as plain arrays: iterating pandas' Arrow-backed strings row by row took most of a
+    100,000-creator day's decisions."""
+    none = Action.NONE.value
+    columns = (
+        creators["health"], creators["escalation_ground"], creators["abuse_risk"],
+        band, model_action, health_action,
+    )  # fmt: skip
+    grounds = []
+    for health, escalation, risk, tier, by_model, by_health in zip(
+        *(column.to_numpy(dtype=object) for column in columns), strict=True
+    ):
+        reasons = []
+        if by_health != none:
+            reasons.append(f"account health {health} reached the {by_health} threshold")
+        if isinstance(escalation, str):
+            reasons.append(f"enforcement record: {escalation}")
+        if by_model != none:
+            reasons.append(f"abuse risk {risk:.0%} is in the {tier} tier")
+        if not reasons and tier == "cold_start":
+            reasons.append(f"new creator (under {cold_start.tenure_days} days): not scored, no penalty")
+        grounds.append(reasons)
+    return grounds
 
 
 def _rewards(creators: pd.DataFrame, action: pd.Series, new: pd.Series, rule: RewardRule) -> list[list[str]]:

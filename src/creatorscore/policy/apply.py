@@ -31,7 +31,14 @@ from creatorscore.features import Definitions
 from creatorscore.policy.actions import Action, decide, escalations
 from creatorscore.policy.health import enforcement, health_ratings
 from creatorscore.policy.legal import MarketPolicy, tiers_of
-from creatorscore.policy.queue import QUEUE_COLUMNS, expected_harm, recently_reviewed, review_queue
+from creatorscore.policy.queue import (
+    EXPLORED,
+    QUEUE_COLUMNS,
+    expected_harm,
+    recently_reviewed,
+    review_queue,
+    spare_reach,
+)
 from creatorscore.policy.tenure import tenure_band
 from creatorscore.training.registry import RegisteredModel
 
@@ -80,32 +87,43 @@ def apply_policies(
     scored = scored.reset_index(drop=True)
     rows = features.iloc[pd.Index(features["creator_id"]).get_indexer(scored["creator_id"])]
     rows = rows.reset_index(drop=True)
-    contributions = tree_contributions(abuse.booster, rows)
-    families = leading_families(contributions, definitions)
     as_of = pd.Timestamp(scored["as_of"].iloc[0])
     by_market = [
         _decide_market(scored[markets == market], rows, tables, as_of, policies[market])
         for market in sorted(set(markets))
     ]
     decided = pd.concat(by_market).set_index("creator_id").loc[scored["creator_id"]].reset_index()
-    severity = pd.Series(
-        [policies[m].governance.severity.get(f, 1.0) for m, f in zip(markets, families, strict=True)],
-        dtype=float,
-    )
-    harm = expected_harm(scored["abuse_risk"], rows[REACH], severity)
+    acted = (decided["action"] != Action.NONE.value).to_numpy()
+    rules = {m: p.governance.queue for m, p in policies.items()}
     candidates = pd.DataFrame({
         "creator_id": scored["creator_id"],
         "market": markets,
-        "expected_harm": harm,
-        "why": [_why(f, a) for f, a in zip(families, decided["action"], strict=True)],
         "flagged": (decided["action"] == Action.QUEUE_FOR_REVIEW.value).astype(bool),
         "tenure_band": tenure_band(rows["tenure_days"]),
+        **_harm_bounds(scored["abuse_risk"], rows[REACH], markets, policies),
     })  # fmt: skip
     # a creator already penalised, or cleared by a review lately, needs no reviewer's slot
     recheck = markets.map(lambda m: policies[m].governance.queue.recheck_after_days)
     reviewed = recently_reviewed(tables["abuse_cases"], scored["creator_id"], as_of, recheck)
     waiting = candidates[~decided["penalty"].astype(bool).to_numpy() & ~reviewed.to_numpy()]
-    queue = review_queue(waiting, {m: p.governance.queue for m, p in policies.items()}, seed)
+    # TreeSHAP, for the leading family, only of the creators an action or a queue slot can reach
+    reached = acted | spare_reach(waiting, rules).reindex(candidates.index, fill_value=False).to_numpy()
+    contributions = tree_contributions(abuse.booster, rows[reached])
+    families = pd.Series(None, index=scored.index, dtype=object)
+    families[reached] = leading_families(contributions, definitions).to_numpy()
+    reasons = _Reasons(scored["abuse_risk"], rows[REACH], markets, decided["action"], policies)
+    harm, why = reasons.of(families, reached)
+    queue = review_queue(candidates.assign(expected_harm=harm, why=why).loc[waiting.index], rules, seed)
+    late = queue["expected_harm"].isna()  # exploration draws no slot by harm could reach
+    if late.any():
+        drawn = scored["creator_id"].isin(queue.loc[late, "creator_id"]).to_numpy()
+        families[drawn] = leading_families(
+            tree_contributions(abuse.booster, rows[drawn]), definitions
+        ).to_numpy()
+        harm, why = reasons.of(families, reached | drawn)
+        at = pd.Index(scored["creator_id"]).get_indexer(queue.loc[late, "creator_id"])
+        queue.loc[late, "expected_harm"] = harm.to_numpy()[at]
+        queue.loc[late, "why"] = EXPLORED + why.iloc[at].to_numpy()
     rank = queue.set_index("creator_id")["rank"]
     decisions = pd.DataFrame({
         "creator_id": scored["creator_id"],
@@ -123,9 +141,10 @@ def apply_policies(
     })  # fmt: skip
     codes, stated = {}, {}
     if statements:
-        acted = (decisions["action"] != Action.NONE.value).to_numpy()
         tiers = tiers_of(policies)
-        explained = _explanations(contributions, acted, rows, features, definitions, abuse, tiers)
+        explained = _explanations(
+            contributions, acted[reached], rows[acted], features, definitions, abuse, tiers
+        )
         stated = _statements(decisions[acted], explained, tables, policies)
         codes = {e.creator_id: [reason.feature for reason in e.reasons] for e in explained}
     decisions["reason_codes"] = [codes.get(c, []) for c in decisions["creator_id"]]
@@ -172,6 +191,42 @@ def _decide_market(
     )
 
 
+@dataclass(frozen=True)
+class _Reasons:
+    """What the queue's expected harm and one-line reason read, for every creator of the day."""
+
+    risk: pd.Series
+    reach: pd.Series
+    markets: pd.Series
+    actions: pd.Series
+    policies: dict[str, MarketPolicy]
+
+    def of(self, families: pd.Series, known: np.ndarray) -> tuple[pd.Series, pd.Series]:
+        """Expected harm and why of the creators whose leading family is `known` (missing elsewhere),
+        the family weighed by its severity in the creator's market."""
+        weights = pd.Series(np.nan, index=families.index)
+        for market, policy in self.policies.items():
+            here = known & (self.markets == market).to_numpy()
+            weights[here] = families[here].map(policy.governance.severity)
+        harm = expected_harm(self.risk, self.reach, weights.fillna(1.0)).where(known)
+        why = pd.Series(None, index=families.index, dtype=object)
+        why[known] = [_why(f, a) for f, a in zip(families[known], self.actions[known], strict=True)]
+        return harm, why
+
+
+def _harm_bounds(
+    risk: pd.Series, reach: pd.Series, markets: pd.Series, policies: dict[str, MarketPolicy]
+) -> dict[str, pd.Series]:
+    """The lowest and highest expected harm each creator could have, whatever its leading family:
+    `spare_reach` needs no TreeSHAP."""
+    weights = {m: [1.0, *p.governance.severity.values()] for m, p in policies.items()}  # unlisted: 1
+    unit = expected_harm(risk, reach, pd.Series(1.0, index=risk.index))
+    return {
+        "harm_low": unit * markets.map({m: min(w) for m, w in weights.items()}),
+        "harm_high": unit * markets.map({m: max(w) for m, w in weights.items()}),
+    }
+
+
 def _why(family: str | None, action: str) -> str:
     """The queue's one-line reason for a case."""
     leading = f"abuse risk led by {family} facts" if family else "no fact raises the abuse risk"
@@ -187,8 +242,8 @@ def _explanations(
     abuse: RegisteredModel,
     tiers: MarketTiers,
 ) -> list[Explanation]:
-    """Reason codes of the creators an action is taken against: the explanation's costly part
-    (texts, peers) is spent only on them."""
+    """Reason codes of the creators an action is taken against (`acted` of the contributions' rows;
+    `rows`, their features): the explanation's costly part (texts, peers) is spent only on them."""
     subset = Contributions(
         contributions.feature_names,
         contributions.features[acted],
@@ -198,7 +253,7 @@ def _explanations(
     names = list(contributions.feature_names)
     return explanations_from(
         subset,
-        rows[acted].reset_index(drop=True),
+        rows.reset_index(drop=True),
         definitions,
         PeerIndex.build(peer_medians(features, names), names),
         model_name=abuse.record.name,

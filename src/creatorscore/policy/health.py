@@ -11,6 +11,8 @@ never a deduction.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -86,16 +88,25 @@ def health_ratings(
     takes it below 0, so a creator with years of clean history does not bank credit against the
     next violation. Creators with no deduction are at `start` without being visited."""
     ratings = pd.Series(float(rule.start), index=pd.Index(creator_ids, name="creator_id"))
-    per_day = rule.recovery_points / rule.recovery_days
     found = deductions(tables, as_of, rule)
-    found = found[found["creator_id"].isin(ratings.index)]
-    for creator, rows in found.groupby("creator_id", sort=False):
-        rating, last = float(rule.start), None
-        for at, points in zip(rows["at"], rows["points"], strict=True):
-            if last is not None:
-                rating = min(rule.start, rating + per_day * ((at - last) / DAY))
-            rating, last = max(0.0, rating - points), at
-        ratings[creator] = min(rule.start, rating + per_day * ((as_of - last) / DAY))
+    found = found[ratings.index.get_indexer(found["creator_id"]) >= 0]  # isin: 10x slower on str
+    if found.empty:
+        return ratings.round().astype(int)
+    # the path walked for every creator at once: round k applies each creator's k-th deduction
+    per_day = rule.recovery_points / rule.recovery_days
+    creator, ids = pd.factorize(found["creator_id"])
+    by_creator = found.groupby(creator, sort=True)
+    nth = by_creator.cumcount().to_numpy()
+    earned = (by_creator["at"].diff() / DAY).fillna(0).to_numpy() * per_day
+    points = found["points"].to_numpy(dtype=float)
+    rating = np.full(len(ids), float(rule.start))
+    order = np.argsort(nth, kind="stable")
+    for lo, hi in pairwise(np.searchsorted(nth[order], np.arange(nth.max() + 2))):
+        rows = order[lo:hi]
+        who = creator[rows]
+        rating[who] = np.maximum(0.0, np.minimum(rule.start, rating[who] + earned[rows]) - points[rows])
+    clean_days = ((as_of - by_creator["at"].max()) / DAY).to_numpy()
+    ratings[ids] = np.minimum(rule.start, rating + per_day * clean_days)
     return ratings.round().astype(int)
 
 

@@ -70,7 +70,8 @@ def recently_reviewed(
 
 def review_queue(candidates: pd.DataFrame, rules: dict[str, QueueRule], seed: int) -> pd.DataFrame:
     """One day's queue per market from candidates (creator_id, market, expected_harm, why, flagged,
-    tenure_band).
+    tenure_band). Expected harm may be missing where no slot taken by harm can reach the candidate
+    (`spare_reach`); only an exploration draw can take such a case.
 
     Each market takes at most its capacity: the flagged creators (those a decision sends to a
     reviewer) with the highest expected harm first; where the rule fills spare capacity, the
@@ -92,7 +93,8 @@ def review_queue(candidates: pd.DataFrame, rules: dict[str, QueueRule], seed: in
         if rule.fill_spare_capacity:
             spare = spare_cases(ranked.loc[~flagged], capacity - explore - len(exploit), rng)
             exploit = pd.concat([exploit, spare.assign(why=SPARE + spare["why"])])
-        rest = ranked.drop(exploit.index)
+        # drawn in creator order: whom exploration samples never depends on anyone's harm
+        rest = ranked.drop(exploit.index).sort_values("creator_id", kind="stable")
         drawn = rest.iloc[np.sort(rng.choice(len(rest), size=explore, replace=False))]
         chosen = pd.concat([
             exploit.assign(exploration=False, review_probability=1.0),
@@ -109,6 +111,29 @@ def review_queue(candidates: pd.DataFrame, rules: dict[str, QueueRule], seed: in
     return pd.concat(queues, ignore_index=True)[QUEUE_COLUMNS]
 
 
+def spare_reach(candidates: pd.DataFrame, rules: dict[str, QueueRule]) -> pd.Series:
+    """Which unflagged candidates (market, flagged, tenure_band, and bounds `harm_low` and
+    `harm_high` on the expected harm) a spare slot could go to, aligned with `candidates`.
+
+    The severity in expected harm needs a creator's leading reason family, and that needs TreeSHAP
+    of the creator: at 100,000 creators, more time than the rest of a day's decisions. A band never
+    takes more spare cases than its market's capacity per day, by harm, so a creator whose highest
+    possible harm is below that many others' lowest possible harm in its band can never be taken:
+    its exact harm is not needed."""
+    reach = pd.Series(False, index=candidates.index)
+    for (market, _), rows in candidates[~candidates["flagged"]].groupby(["market", "tenure_band"]):
+        rule = rules.get(str(market))
+        if rule is None or not rule.fill_spare_capacity or rule.capacity_per_day == 0:
+            continue
+        lows = rows["harm_low"].to_numpy()
+        if len(rows) <= rule.capacity_per_day:
+            reach[rows.index] = True
+            continue
+        cut = np.partition(lows, len(lows) - rule.capacity_per_day)[len(lows) - rule.capacity_per_day]
+        reach[rows.index[rows["harm_high"].to_numpy() >= cut]] = True
+    return reach
+
+
 def spare_cases(unflagged: pd.DataFrame, slots: int, rng: np.random.Generator) -> pd.DataFrame:
     """`slots` cases among creators below the review tier (ranked by harm, highest first): each
     tenure band gets as many as a uniform draw of `slots` of these creators holds of its own,
@@ -122,9 +147,10 @@ def spare_cases(unflagged: pd.DataFrame, slots: int, rng: np.random.Generator) -
     slots = min(slots, len(unflagged))
     if slots <= 0:
         return unflagged.iloc[0:0]
-    drawn = unflagged["tenure_band"].iloc[rng.choice(len(unflagged), size=slots, replace=False)]
-    quota = drawn.value_counts()
-    taken = [rows.iloc[: quota.get(band, 0)] for band, rows in unflagged.groupby("tenure_band", sort=True)]
+    bands = list(unflagged.groupby("tenure_band", sort=True))
+    # the bands' counts in a uniform draw of `slots` creators, whatever order they are listed in
+    quota = rng.multivariate_hypergeometric([len(rows) for _, rows in bands], slots)
+    taken = [rows.iloc[:count] for (_, rows), count in zip(bands, quota, strict=True)]
     return pd.concat(taken).sort_values(
         ["expected_harm", "creator_id"], ascending=[False, True], kind="stable"
     )
