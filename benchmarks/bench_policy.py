@@ -2,10 +2,11 @@
 
 Goal from the issue: `policy apply` for 100,000 creators in at most 5 s after scoring, on 2
 cores. Timed is `apply_policies` itself, the whole of what `policy apply` does between scoring
-and writing: health ratings, escalations, TreeSHAP, the queue, and a statement of reasons for
-every action (`statements=True`), then the decisions-only path a backtest takes
-(`statements=False`). Medians of `--repeat` runs each; one further run under cProfile gives
-each stage's share (profiling slows Python code down: read it for shares, not for seconds).
+and writing: health ratings, escalations, TreeSHAP of the creators an action or the queue can
+reach, the queue, and a statement of reasons for every action (`statements=True`), then the
+decisions-only path a backtest takes (`statements=False`). Medians of `--repeat` runs each; one
+further run under cProfile gives each stage's share (profiling slows Python code down: read it
+for shares, not for seconds).
 
 How long it takes depends on how many creators are acted on (each gets a statement), so the
 models are the ones `policy backtest` would train on this data before the as-of time
@@ -45,7 +46,7 @@ from bench_features import ensure_data  # noqa: E402  the same 100k folder, simu
 GOAL_S = 5.0
 # the stages of `apply_policies` the profile reports: (file, function) -> what the stage does
 STAGES = {
-    ("explain/contributions.py", "tree_contributions"): "TreeSHAP of every creator",
+    ("explain/contributions.py", "tree_contributions"): "TreeSHAP of the creators in reach",
     ("policy/apply.py", "_decide_market"): "health, escalations and actions",
     ("policy/queue.py", "review_queue"): "review queue",
     ("policy/apply.py", "_explanations"): "reason codes of the acted-on",
